@@ -1,0 +1,105 @@
+"""One house style for every figure of the book.
+
+Figures have an opaque white background so that they read the same on the light
+and the dark theme, labelled axes, and a colour-blind-safe palette (Okabe-Ito).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#111111",
+    "text.color": "#111111",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "figure.constrained_layout.use": True,
+}
+
+
+def use_style() -> None:
+    """Apply the house style to every later figure (chapters call this once)."""
+    mpl.rcParams.update(STYLE)
+
+
+@contextmanager
+def style():
+    """Apply the house style inside a ``with`` block only."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def to_numpy(value) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None, **kwargs):
+    """A figure in the house style with an (nrows, ncols) grid of axes."""
+    size = (width or 3.4 * ncols + 0.6, height or 3.0 * nrows + 0.4)
+    with style():
+        return plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kwargs)
+
+
+def token_margins(ax, margins, freqs, title: str | None = None) -> None:
+    """Per-token margins against token rank (tokens sorted by frequency), misclassified ones highlighted."""
+    m, p = to_numpy(margins), to_numpy(freqs)
+    order = np.argsort(-p, kind="stable")
+    m, rank = m[order], np.arange(1, len(m) + 1)
+    ok = m > 0
+    ax.bar(rank[ok], m[ok], width=1.0, color=PALETTE[0], label="correct (margin > 0)")
+    ax.bar(rank[~ok], m[~ok], width=1.0, color=PALETTE[1], label="misclassified (margin ≤ 0)")
+    ax.axhline(0.0, color="#333333", linewidth=0.8)
+    ax.set_xlabel("token rank x (1 = most frequent)")
+    ax.set_ylabel("margin $m_{W_1}(x)$ (logits)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right")
+
+
+def error_by_frequency(ax, misclassified, freqs, groups: int = 5, title: str | None = None) -> np.ndarray:
+    """Fraction of misclassified tokens in frequency groups (quantiles of rank); returns the fractions."""
+    wrong, p = to_numpy(misclassified).astype(float), to_numpy(freqs)
+    order = np.argsort(-p, kind="stable")
+    fractions = np.array([chunk.mean() for chunk in np.array_split(wrong[order], groups)])
+    labels = [f"{100 * i // groups}–{100 * (i + 1) // groups}%" for i in range(groups)]
+    ax.bar(labels, fractions, color=PALETTE[1])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("tokens by frequency rank (most frequent first)")
+    ax.set_ylabel("fraction misclassified")
+    if title:
+        ax.set_title(title)
+    return fractions
+
+
+def glue_figure(name: str, fig) -> None:
+    """Glue ``fig`` for a ``{glue:figure}`` directive and close it, so it is not also shown in place."""
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    plt.close(fig)

@@ -1,0 +1,48 @@
+"""Collect every chapter listed in _toc.yml as an nbval notebook, straight from its .py file.
+
+nbval only collects ``.ipynb`` files; this hook hands it the jupytext reading of
+each ``py:percent`` chapter instead, so there is no conversion step and no
+generated file to keep in sync. Options come from pyproject.toml
+(``--nbval-lax --nbval-current-env``): every cell must run without error, and
+the claims are the ``assert`` statements in the chapters.
+"""
+
+from pathlib import Path
+from unittest import mock
+
+import jupytext
+import nbval.plugin
+import yaml
+
+ROOT = Path(__file__).parent
+
+
+def _toc_files(node) -> set[Path]:
+    files = set()
+    if isinstance(node, dict):
+        if "file" in node:
+            files.add((ROOT / node["file"]).with_suffix(".py").resolve())
+        for value in node.values():
+            files |= _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            files |= _toc_files(item)
+    return files
+
+
+CHAPTERS = _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+
+
+class JupytextNotebook(nbval.plugin.IPyNbFile):
+    """An nbval notebook read from a jupytext text file."""
+
+    def collect(self):
+        notebook = jupytext.read(self.path)
+        with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
+            return list(super().collect())
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".py" and file_path.resolve() in CHAPTERS:
+        return JupytextNotebook.from_parent(parent, path=file_path)
+    return None
