@@ -65,9 +65,10 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from assocmem import data, memory, plots, train, widgets
+from assocmem import claims, data, memory, plots, train, widgets
 
 plots.use_style()
+ledger = claims.Ledger("associative_memory", title="An associative memory")
 
 N, d = 5, 3
 freqs = data.zipf(N, exponent=1.0)
@@ -78,8 +79,10 @@ print("p =", freqs.numpy().round(3))
 print("L(0) =", memory.loss(W0, E, U, freqs, targets).item(), " log N =", np.log(N))
 
 # %% tags=["remove-cell"]
-assert abs(memory.loss(W0, E, U, freqs, targets).item() - np.log(N)) < 1e-12
-assert abs(memory.zero_one_loss(W0, E, U, freqs, targets).item() - (1 - freqs[0].item())) < 1e-15
+ledger.check("loss-at-zero", abs(memory.loss(W0, E, U, freqs, targets).item() - np.log(N)), upper=1e-12,
+             claim="|L(0) - log N|: the loss at W = 0 is log N", section="The model")
+ledger.check("zero-one-at-zero", abs(memory.zero_one_loss(W0, E, U, freqs, targets).item() - (1 - freqs[0].item())), upper=1e-15,
+             claim="|L01(0) - (1 - p(1))|: W = 0 predicts class 0 for every token", section="The model")
 
 # %% [markdown]
 # At $W = 0$ every score is zero, so the softmax is uniform and the loss is $\log N$; every
@@ -148,8 +151,11 @@ m1 = train.gd(E_o, U_o, p_o, t_o, step_size=eta, steps=2).margins[0, 1]
 print("orthonormal: max |m_1(x) - eta p(x)| =", (m1 - eta * p_o).abs().max().item())
 
 # %% tags=["remove-cell"]
-assert max(errors) < 1e-12, errors
-assert torch.allclose(m1, eta * p_o, rtol=1e-14, atol=0)
+ledger.check("one-step-formula", max(errors), upper=1e-12, section="The first step is a frequency-weighted Hebbian memory",
+             claim="max |W_1 - formula| over 4 random (N, M, d) and 2 step sizes", reference="Cabannes et al. 2024, §3 (one step from zero)")
+ledger.check("orthonormal-first-margin", ((m1 - eta * p_o).abs() / (eta * p_o)).max(), upper=1e-14,
+             section="The first step is a frequency-weighted Hebbian memory",
+             claim="max relative |m_1(x) - eta p(x)| with orthonormal embeddings", reference="Cabannes et al. 2024, §3")
 
 # %% [markdown]
 # Both agree to rounding error. With orthonormal embeddings the first step already
@@ -202,9 +208,14 @@ plots.error_by_frequency(axes[0, 1], wrong, freqs, title="misclassified, by freq
 plots.glue_figure("fig_one_step", fig)
 
 # %% tags=["remove-cell"]
-assert rare_error > frequent_error, (frequent_error, rare_error)
-assert (draws[:, 1] > draws[:, 0]).all(), draws
-assert draws[:, 1].mean() > 0.9 and draws[:, 0].mean() < 0.6, draws.mean(axis=0)
+section = "When the dimension is small, frequent tokens overwrite rare ones"
+ledger.check("rare-worse-after-one-step", rare_error - frequent_error, lower=0, strict=True, section=section,
+             claim="error of the rarest fifth minus that of the most frequent fifth (N = M = 100, d = 30, seed 0)",
+             reference="Cabannes et al. 2024, §3")
+ledger.check("rare-worse-every-draw", int((draws[:, 1] > draws[:, 0]).sum()), lower=20, section=section,
+             claim="draws (of 20) in which the rarest fifth is misclassified more often")
+ledger.check("mean-rare-error", draws[:, 1].mean(), lower=0.9, section=section, claim="mean error of the rarest fifth over 20 draws")
+ledger.check("mean-frequent-error", draws[:, 0].mean(), upper=0.6, section=section, claim="mean error of the most frequent fifth over 20 draws")
 
 # %% [markdown]
 # ```{glue:figure} fig_one_step

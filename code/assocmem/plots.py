@@ -103,3 +103,28 @@ def glue_figure(name: str, fig) -> None:
 
     glue(name, fig, display=False)
     plt.close(fig)
+
+
+def landscape(ax, land, scale: float = 1.0, levels: int = 15, title: str | None = None, colorbar: bool = True):
+    """Loss contours (times ``scale``) over the 0-1 loss shaded in grey, on a ``landscape.Landscape``."""
+    g0, g1 = to_numpy(land.g0), to_numpy(land.g1)
+    shade = ax.pcolormesh(g0, g1, to_numpy(land.zero_one), cmap="Greys", vmin=0, vmax=1, shading="auto", alpha=0.55, rasterized=True)
+    lines = ax.contour(g0, g1, scale * to_numpy(land.loss), levels=levels, cmap="viridis", linewidths=0.9)
+    ax.clabel(lines, fontsize=6, fmt="%.2g")
+    ax.set_xlabel(r"$\gamma_0$")
+    ax.set_ylabel(r"$\gamma_1$")
+    ax.grid(False)
+    if colorbar:
+        ax.figure.colorbar(shade, ax=ax, label="0-1 loss (shade)", shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return lines
+
+
+def trajectory(ax, gammas, label: str | None = None, color=None, marker: str = "o"):
+    """A path of gamma points (T, 2), start marked with a square and end with a star."""
+    g = to_numpy(gammas)
+    (line,) = ax.plot(g[:, 0], g[:, 1], marker=marker, markersize=2.5, linewidth=1.0, label=label, color=color)
+    ax.plot(g[0, 0], g[0, 1], "s", color=line.get_color(), markersize=5)
+    ax.plot(g[-1, 0], g[-1, 1], "*", color=line.get_color(), markersize=9)
+    return line
