@@ -202,10 +202,7 @@ glue("mean_frequent_error", f"{100 * draws[:, 0].mean():.0f} %", display=False)
 glue("mean_rare_error", f"{100 * draws[:, 1].mean():.0f} %", display=False)
 glue("n_draws_rarer_worse", int((draws[:, 1] > draws[:, 0]).sum()), display=False)
 
-fig, axes = plots.figure(ncols=2, width=9.5)
-plots.token_margins(axes[0, 0], memory.margins(W1, E, U, freqs, targets), freqs, title="margins after one step (N = 100, d = 30)")
-plots.error_by_frequency(axes[0, 1], wrong, freqs, title="misclassified, by frequency group")
-plots.glue_figure("fig_one_step", fig)
+plots.glue_figure("fig_one_step", widgets.draw_one_step_margins(n=N, dim=d, exponent=1.0, step_size=1.0, seed=0))
 
 # %% tags=["remove-cell"]
 section = "When the dimension is small, frequent tokens overwrite rare ones"

@@ -14,7 +14,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from . import data, memory, plots
+from . import data, gallery, memory, plots
 
 
 def figure_widget(draw: Callable[..., object], controls: dict[str, w.ValueWidget]) -> w.VBox:
@@ -49,6 +49,16 @@ def draw_one_step_margins(n: int, dim: int, exponent: float, step_size: float, s
     plots.token_margins(axes[0, 0], m, freqs, title=f"after one step, N = {n}, d = {dim}, η = {step_size:g}")
     plots.error_by_frequency(axes[0, 1], m <= 0, freqs, title=f"Zipf exponent a = {exponent:g}")
     return fig
+
+
+@gallery.register(
+    "one-step-margins",
+    chapter="foundations/associative_memory",
+    alt="Margins of 100 tokens after one gradient step from zero in dimension 30, sorted by frequency, "
+    "and the fraction misclassified in each fifth of the tokens.",
+)
+def one_step_margins_figure(tier: str = "ci"):
+    return draw_one_step_margins(n=100, dim=30, exponent=1.0, step_size=1.0)
 
 
 def one_step_margins(n: int = 100, dim: int = 30, exponent: float = 1.0, step_size: float = 1.0) -> w.VBox:
