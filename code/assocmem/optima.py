@@ -1,0 +1,250 @@
+"""Optima of binary-output memories: the cross-entropy minimiser and the best 0-1 memory (book chapter "Scarce memory").
+
+With M = 2 outputs the loss depends on a memory W only through the score difference
+s(x, 0) - s(x, 1) = gamma . e_x, gamma = W^T (u_0 - u_1) in R^d (see ``landscape``).
+With sigma_x = +1 when f*(x) = 0 and -1 when f*(x) = 1, the cross-entropy is the
+logistic loss
+
+    L(gamma) = sum_x p(x) log(1 + exp(-sigma_x gamma . e_x)),                (S.1)
+
+convex in gamma, with gradient -sum_x p(x) sigma_x s(-sigma_x gamma . e_x) e_x and
+Hessian sum_x p(x) s(gamma . e_x) s(-gamma . e_x) e_x e_x^T (s the logistic function).
+It has a minimiser exactly when no gamma separates the tokens; then Newton's method
+finds it to machine precision.
+
+The 0-1 loss of gamma depends only on its direction (ties, gamma . e_x = 0, predict
+class 0, as ``torch.argmax`` does). In d = 2 it is piecewise constant in the angle of
+gamma, with jumps only at the 2N critical angles where gamma . e_x = 0; evaluating one
+direction inside every arc, every critical direction and gamma = 0 gives the best
+linear memory exactly (``best_linear``).
+
+All tensors are float64 on the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import _checks, landscape
+
+
+def _binary_problem(E, U, freqs, targets):
+    E, U = _checks.embeddings(E, U)
+    if U.shape[0] != 2:
+        raise ValueError(f"U must have M = 2 rows (a binary-output problem), got shape {tuple(U.shape)}.")
+    if (U[0] - U[1]).norm() == 0:
+        raise ValueError("U must have two distinct rows (u_0 != u_1): equal unembeddings cannot separate the classes.")
+    p = _checks.freqs(freqs, E.shape[0])
+    t = _checks.targets(targets, E.shape[0], 2)
+    sign = 1.0 - 2.0 * t.to(E.dtype)  # +1 for class 0, -1 for class 1
+    return E, U, p, t, sign
+
+
+def _gamma(gamma, d: int) -> torch.Tensor:
+    gamma = _checks.as_tensor("gamma", gamma)
+    if gamma.ndim == 0 or gamma.shape[-1] != d:
+        raise ValueError(f"gamma must have shape (..., d) with d = {d}, got shape {tuple(gamma.shape)}.")
+    return gamma
+
+
+def logistic_loss(gamma, E, U, freqs, targets) -> torch.Tensor:
+    """The cross-entropy (S.1) of the memory with score difference gamma (..., d); shape (...)."""
+    E, U, p, _, sign = _binary_problem(E, U, freqs, targets)
+    gamma = _gamma(gamma, E.shape[1])
+    return torch.nn.functional.softplus(-sign * (gamma @ E.T)) @ p
+
+
+def misclassified(gamma, E, targets) -> torch.Tensor:
+    """Tokens the memory gamma (..., d) gets wrong: prediction 0 iff gamma . e_x >= 0; bool (..., N)."""
+    E = _checks.as_tensor("E", E, ndim=2)
+    gamma = _gamma(gamma, E.shape[1])
+    t = _checks.targets(targets, E.shape[0], 2)
+    predicted = (gamma @ E.T < 0).long()
+    return predicted != t
+
+
+def zero_one(gamma, E, freqs, targets) -> torch.Tensor:
+    """L01 of the memory gamma (..., d): the frequency of the misclassified tokens; shape (...)."""
+    E = _checks.as_tensor("E", E, ndim=2)
+    p = _checks.freqs(freqs, E.shape[0])
+    return misclassified(gamma, E, targets).to(p.dtype) @ p
+
+
+def separating_direction(E, U, freqs, targets) -> torch.Tensor | None:
+    """The hard-margin direction (unit gamma maximising min_x sigma_x gamma . e_x) if it is > 0, else None.
+
+    Tokens of zero frequency are ignored. Solved as min |gamma|^2 subject to
+    sigma_x gamma . e_x >= 1 (SLSQP), after a linear-programming feasibility check.
+    """
+    from scipy.optimize import linprog, minimize
+
+    E, U, p, _, sign = _binary_problem(E, U, freqs, targets)
+    keep = p > 0
+    A = (sign[:, None] * E)[keep].numpy()
+    d = A.shape[1]
+    feasible = linprog(np.zeros(d), A_ub=-A, b_ub=-np.ones(len(A)), bounds=[(None, None)] * d, method="highs")
+    if feasible.status != 0:
+        return None
+    result = minimize(
+        lambda g: g @ g, feasible.x, jac=lambda g: 2 * g, method="SLSQP",
+        constraints=[{"type": "ineq", "fun": lambda g: A @ g - 1.0, "jac": lambda g: A}], options={"ftol": 1e-14, "maxiter": 500},
+    )
+    g = result.x if result.success and (A @ result.x >= 1 - 1e-9).all() else feasible.x
+    g = torch.as_tensor(g, dtype=E.dtype)
+    return g / g.norm()
+
+
+@dataclass
+class Minimiser:
+    """Result of ``cross_entropy_minimiser``.
+
+    gamma : (d,) the minimiser, or for a separable problem the hard-margin direction (unit norm),
+        along which the loss decreases to its infimum 0 without a minimiser.
+    W : (d, d) the memory ``landscape.to_memory(gamma, U)``.
+    loss : L(gamma) (0.0, the infimum, when separable).
+    gradient_norm : |grad L(gamma)| (nan when separable).
+    separable : whether some gamma classifies every token of positive frequency strictly correctly.
+    iterations : Newton steps taken.
+    """
+
+    gamma: torch.Tensor
+    W: torch.Tensor
+    loss: float
+    gradient_norm: float
+    separable: bool
+    iterations: int
+
+
+def _loss_grad_hess(gamma, A, p):
+    z = A @ gamma  # sigma_x gamma . e_x
+    loss = torch.nn.functional.softplus(-z) @ p
+    s = torch.sigmoid(-z)
+    grad = -(A.T @ (p * s))
+    hess = (A.T * (p * s * (1 - s))) @ A
+    return loss, grad, hess
+
+
+def cross_entropy_minimiser(E, U, freqs, targets, tol: float = 1e-13, max_iter: int = 200) -> Minimiser:
+    """Minimise the convex loss (S.1) over gamma by damped Newton steps (backtracking line search).
+
+    Stops when |grad L| <= tol. Raises RuntimeError if that is not reached in ``max_iter``
+    steps. A separable problem has no minimiser: the result then holds the hard-margin
+    direction, ``separable=True`` and ``loss=0.0`` (the infimum).
+    """
+    E, U, p, t, sign = _binary_problem(E, U, freqs, targets)
+    tol = _checks.positive("tol", tol)
+    max_iter = _checks.count("max_iter", max_iter, minimum=1)
+    direction = separating_direction(E, U, p, t)
+    if direction is not None:
+        return Minimiser(direction, landscape.to_memory(direction, U), 0.0, math.nan, True, 0)
+    A = sign[:, None] * E
+    gamma = torch.zeros(E.shape[1], dtype=E.dtype)
+    loss, grad, hess = _loss_grad_hess(gamma, A, p)
+    for iteration in range(max_iter):
+        if grad.norm() <= tol:
+            break
+        step = torch.linalg.solve(hess + 1e-300 * torch.eye(len(gamma), dtype=E.dtype), grad)
+        decrement = float(grad @ step)
+        size = 1.0
+        while size > 1e-12:
+            candidate = gamma - size * step
+            new_loss, new_grad, new_hess = _loss_grad_hess(candidate, A, p)
+            if new_loss <= loss - 0.25 * size * decrement or new_grad.norm() < grad.norm():
+                break
+            size *= 0.5
+        gamma, loss, grad, hess = candidate, new_loss, new_grad, new_hess
+    else:
+        if grad.norm() > tol:
+            raise RuntimeError(f"Newton's method did not reach |grad| <= {tol:g} in {max_iter} steps (|grad| = {grad.norm():.3g}).")
+    return Minimiser(gamma, landscape.to_memory(gamma, U), float(loss), float(grad.norm()), False, iteration)
+
+
+@dataclass
+class BestLinear:
+    """Result of ``best_linear``: a gamma (2,) reaching the lowest 0-1 loss ``error`` of any linear memory."""
+
+    gamma: torch.Tensor
+    error: float
+    candidates: int
+
+
+def best_linear(E, U, freqs, targets) -> BestLinear:
+    """Exact minimum of L01 over all memories for d = 2, M = 2, by a search over directions.
+
+    The candidates are gamma = 0 (every token predicted 0), the 2N critical directions
+    (perpendicular to some e_x; there gamma . e_x = 0 predicts class 0 for every token
+    whose critical angle coincides) and the midpoint of every arc between consecutive
+    critical angles. Arc midpoints are preferred on ties, so the returned gamma gives
+    the same 0-1 loss when evaluated in floating point by ``memory.zero_one_loss``.
+    """
+    E, U, p, t, _ = _binary_problem(E, U, freqs, targets)
+    if E.shape[1] != 2:
+        raise ValueError(f"best_linear needs d = 2 (a search over angles), got E of shape {tuple(E.shape)}.")
+    if (E.norm(dim=1) == 0).any():
+        raise ValueError("E must not have zero rows: a zero embedding has no critical angle.")
+    base = torch.atan2(E[:, 1], E[:, 0])
+    critical = torch.remainder(torch.cat([base + math.pi / 2, base - math.pi / 2]), 2 * math.pi).sort().values
+    gaps = torch.diff(torch.cat([critical, critical[:1] + 2 * math.pi]))
+    middles = critical + gaps / 2
+
+    def directions(angles):
+        return torch.stack([torch.cos(angles), torch.sin(angles)], dim=-1)
+
+    unit = E / E.norm(dim=1, keepdim=True)
+    # Arcs: signs are unambiguous at the midpoint.
+    arc_errors = (((directions(middles) @ unit.T) < 0).long() != t).to(p.dtype) @ p
+    # Critical directions: snap products that vanish (up to rounding) to exact ties.
+    products = directions(critical) @ unit.T
+    products = torch.where(products.abs() <= 1e-9, torch.zeros_like(products), products)
+    critical_errors = ((products < 0).long() != t).to(p.dtype) @ p
+    zero_error = float((t != 0).to(p.dtype) @ p)
+    best_arc = int(arc_errors.argmin())
+    best = float(arc_errors[best_arc])
+    gamma = directions(middles[best_arc])
+    if float(critical_errors.min()) < best - 1e-15:
+        best, gamma = float(critical_errors.min()), directions(critical[int(critical_errors.argmin())])
+    if zero_error < best - 1e-15:
+        best, gamma = zero_error, torch.zeros(2, dtype=E.dtype)
+    return BestLinear(gamma=gamma, error=best, candidates=len(middles) + len(critical) + 1)
+
+
+def grid_excess_error(land, exclude: float = 1.0) -> float:
+    """The authors' excess 0-1 error on a grid: L01 at the grid argmin of the loss minus the lowest
+    L01 over grid points with |gamma_0| >= exclude and |gamma_1| >= exclude."""
+    if not isinstance(land, landscape.Landscape):
+        raise TypeError(f"land must be a landscape.Landscape, got {type(land).__name__}.")
+    if isinstance(exclude, bool) or not isinstance(exclude, (int, float)):
+        raise TypeError(f"exclude must be a real number >= 0, got {exclude!r}.")
+    exclude = float(exclude)
+    if not exclude >= 0:
+        raise ValueError(f"exclude must be >= 0, got {exclude}.")
+    i, j = divmod(int(land.loss.argmin()), land.loss.shape[1])
+    mask = (land.g1.abs()[:, None] >= exclude) & (land.g0.abs()[None, :] >= exclude)
+    if not mask.any():
+        raise ValueError(f"no grid point has |gamma_0| >= {exclude} and |gamma_1| >= {exclude}; widen the window.")
+    return float(land.zero_one[i, j] - land.zero_one[mask].min())
+
+
+@dataclass
+class Excess:
+    """Excess 0-1 error of the cross-entropy minimiser, grid-free: ``ce_error - best.error``."""
+
+    minimiser: Minimiser
+    best: BestLinear
+    ce_error: float
+
+    @property
+    def value(self) -> float:
+        return self.ce_error - self.best.error
+
+
+def excess_error(E, U, freqs, targets) -> Excess:
+    """L01 of the cross-entropy minimiser (its limit direction when separable) minus the exact best L01 (d = 2)."""
+    E, U, p, t, _ = _binary_problem(E, U, freqs, targets)
+    minimiser = cross_entropy_minimiser(E, U, p, t)
+    best = best_linear(E, U, p, t)
+    return Excess(minimiser, best, float(zero_one(minimiser.gamma, E, p, t)))

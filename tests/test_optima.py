@@ -1,0 +1,171 @@
+"""Tests of assocmem.optima: cross-entropy minimiser, exact best 0-1 memory, excess error."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from assocmem import data, landscape, memory, optima
+from assocmem import scarce_plots as sp
+
+U2 = torch.eye(2, dtype=torch.float64)
+
+
+def problem(n, seed, d=2, exponent=1.0):
+    E = data.sphere_embeddings(n, d, seed)
+    U = torch.eye(2, d, dtype=torch.float64) if d >= 2 else None
+    return E, U, data.zipf(n, exponent), data.targets(n, "mod", 2)
+
+
+def dense_directions(num):
+    angles = torch.linspace(0, 2 * math.pi, num + 1, dtype=torch.float64)[:-1]
+    return torch.stack([torch.cos(angles), torch.sin(angles)], dim=-1)
+
+
+@pytest.mark.parametrize("n, seed, d", [(30, 9, 2), (30, 7, 2), (3, 81, 2), (40, 1, 3), (12, 5, 2)])
+def test_minimiser_is_stationary_and_beats_neighbours(n, seed, d):
+    E, U, p, t = problem(n, seed, d)
+    m = optima.cross_entropy_minimiser(E, U, p, t)
+    assert not m.separable
+    # Zero gradient in W space (memory.gradient) and in gamma space (autograd).
+    assert memory.gradient(m.W, E, U, p, t).norm() < 1e-12
+    g = m.gamma.clone().requires_grad_(True)
+    optima.logistic_loss(g, E, U, p, t).backward()
+    assert g.grad.norm() < 1e-12
+    # The logistic loss of gamma is the cross-entropy of its memory.
+    assert abs(memory.loss(m.W, E, U, p, t).item() - m.loss) < 1e-14
+    # Every nearby point is worse.
+    directions = torch.randn(200, d, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for radius in (1e-4, 1e-2, 1.0):
+        nearby = m.gamma + radius * directions / directions.norm(dim=1, keepdim=True)
+        assert (optima.logistic_loss(nearby, E, U, p, t) > m.loss).all()
+
+
+def test_minimiser_agrees_with_long_gradient_descent():
+    E, U, p, t = problem(30, 9)
+    m = optima.cross_entropy_minimiser(E, U, p, t)
+    from assocmem import train
+
+    with sp.single_thread():
+        run = train.gd(E, U, p, t, 5.0, 1000, show_progress=False)
+    assert (landscape.to_gamma(run.W_final[0], U) - m.gamma).norm() < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_exact_search_matches_dense_brute_force(seed):
+    n = 5 + 5 * seed
+    E, U, p, t = problem(n, 100 + seed)
+    best = optima.best_linear(E, U, p, t)
+    directions = dense_directions(100_000)
+    dense = optima.zero_one(directions, E, p, t)
+    # The exact search is never worse than any direction, and a dense sweep finds its value.
+    assert best.error <= dense.min().item() + 1e-15
+    assert abs(best.error - dense.min().item()) < 1e-12
+    # The returned gamma really has that 0-1 loss, evaluated through the memory (argmax of scores).
+    W = landscape.to_memory(best.gamma, U)
+    assert abs(memory.zero_one_loss(W, E, U, p, t).item() - best.error) < 1e-15
+    # Never worse than any grid point.
+    land = landscape.evaluate(E, U, p, t, (-3, 3), (-3, 3), 60)
+    assert best.error <= land.zero_one.min().item() + 1e-15
+
+
+def test_exact_search_uses_the_tie_convention():
+    # Tokens 1 and 2 (class 0) are antipodal: only gamma perpendicular to both, i.e. a critical
+    # direction where gamma . e_x = 0 predicts class 0, stores them both; token 3 (class 1) then
+    # needs gamma . e_3 < 0. The only perfect memory is gamma along (0, -1).
+    E = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    p = torch.tensor([0.4, 0.35, 0.25], dtype=torch.float64)
+    t = torch.tensor([0, 0, 1])
+    best = optima.best_linear(E, U2, p, t)
+    assert best.error == 0.0
+    assert torch.allclose(best.gamma, torch.tensor([0.0, -1.0], dtype=torch.float64), atol=1e-12)
+    # A dense sweep that avoids the exact angle cannot reach 0.
+    angles = torch.linspace(0.001, 2 * math.pi - 0.001, 9999, dtype=torch.float64)
+    dense = optima.zero_one(torch.stack([torch.cos(angles), torch.sin(angles)], -1), E, p, t)
+    assert dense.min().item() > 0.2
+
+
+def test_zero_memory_is_a_candidate():
+    # Every token of class 0 but two of them antipodal-ish with a class-1 token in between:
+    # the best memory may be gamma = 0 (all predicted 0); it must never do worse than that.
+    E, U, p, _ = problem(20, 3)
+    t = torch.zeros(20, dtype=torch.long)
+    t[7] = 1
+    best = optima.best_linear(E, U, p, t)
+    assert best.error <= p[7].item() + 1e-15
+
+
+def test_separable_problem_has_zero_excess():
+    E, U, p, t = problem(3, 39)
+    ex = optima.excess_error(E, U, p, t)
+    assert ex.minimiser.separable
+    assert ex.value == 0.0 and ex.best.error == 0.0 and ex.ce_error == 0.0
+    # The loss decreases to 0 along the returned direction.
+    losses = optima.logistic_loss(torch.stack([s * ex.minimiser.gamma for s in (1.0, 10.0, 100.0)]), E, U, p, t)
+    assert (torch.diff(losses) < 0).all() and losses[-1] < 1e-3
+    # A hand-made separable problem: classes on opposite sides of a line.
+    E2 = torch.tensor([[1.0, 0.2], [-1.0, 0.3], [0.8, -0.5], [-0.9, -0.1]], dtype=torch.float64)
+    t2 = torch.tensor([0, 1, 0, 1])
+    p2 = torch.full((4,), 0.25, dtype=torch.float64)
+    ex2 = optima.excess_error(E2, U2, p2, t2)
+    assert ex2.minimiser.separable and ex2.value == 0.0
+    assert (optima.misclassified(ex2.minimiser.gamma, E2, t2) == False).all()  # noqa: E712
+
+
+def test_grid_excess_matches_manual_computation():
+    E, U, p, t = problem(30, 9)
+    land = landscape.evaluate(E, U, p, t, (-1, 0.5), (-0.5, 1.5), 40)
+    i, j = divmod(int(land.loss.argmin()), 40)
+    mask = (land.g1.abs()[:, None] >= 1) & (land.g0.abs()[None, :] >= 1)
+    expected = land.zero_one[i, j] - land.zero_one[mask].min()
+    assert optima.grid_excess_error(land) == pytest.approx(expected.item(), abs=1e-15)
+    assert optima.grid_excess_error(land, exclude=0.0) == pytest.approx((land.zero_one[i, j] - land.zero_one.min()).item(), abs=1e-15)
+
+
+def test_misclassified_matches_memory_margins():
+    E, U, p, t = problem(25, 4)
+    gammas = torch.randn(50, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    wrong = optima.misclassified(gammas, E, t)
+    margins = memory.margins(landscape.to_memory(gammas, U), E, U, p, t)
+    assert torch.equal(wrong, margins <= 0)
+    assert torch.allclose(optima.zero_one(gammas, E, p, t), memory.zero_one_loss(landscape.to_memory(gammas, U), E, U, p, t))
+
+
+def test_single_thread_restores_thread_count():
+    before = torch.get_num_threads()
+    with sp.single_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_bad_input():
+    E, U, p, t = problem(10, 0)
+    with pytest.raises(ValueError, match="U"):
+        optima.cross_entropy_minimiser(E, torch.eye(3, 2, dtype=torch.float64), p, t)
+    with pytest.raises(ValueError, match="U"):
+        optima.best_linear(E, torch.ones(2, 2, dtype=torch.float64), p, t)
+    with pytest.raises(ValueError, match="d = 2"):
+        E3, U3, p3, t3 = problem(10, 0, d=3)
+        optima.best_linear(E3, U3, p3, t3)
+    with pytest.raises(ValueError, match="freqs"):
+        optima.excess_error(E, U, p * 2, t)
+    with pytest.raises(ValueError, match="targets"):
+        optima.best_linear(E, U, p, t + 1)
+    with pytest.raises(TypeError, match="E"):
+        optima.cross_entropy_minimiser("E", U, p, t)
+    with pytest.raises(ValueError, match="gamma"):
+        optima.logistic_loss(torch.zeros(3), E, U, p, t)
+    with pytest.raises(ValueError, match="tol"):
+        optima.cross_entropy_minimiser(E, U, p, t, tol=-1.0)
+    with pytest.raises(TypeError, match="land"):
+        optima.grid_excess_error(np.zeros((3, 3)))
+    land = landscape.evaluate(E, U, p, t, (-0.5, 0.5), (-0.5, 0.5), 5)
+    with pytest.raises(ValueError, match="no grid point"):
+        optima.grid_excess_error(land)
+    with pytest.raises(ValueError, match="exclude"):
+        optima.grid_excess_error(land, exclude=-1.0)
+    with pytest.raises(TypeError, match="exclude"):
+        optima.grid_excess_error(land, exclude="1")
+    with pytest.raises(ValueError, match="zero rows"):
+        optima.best_linear(torch.tensor([[0.0, 0.0], [1.0, 0.0]], dtype=torch.float64), U, torch.tensor([0.5, 0.5]), torch.tensor([0, 1]))
