@@ -90,3 +90,47 @@ def evaluate(E, U, freqs, targets, xlim, ylim, num: int = 50, with_sharpness: bo
 def project(W, U) -> torch.Tensor:
     """Project memories, e.g. a run's stored iterates ``run.W`` (S, T + 1, d, d), onto gamma (S, T + 1, d)."""
     return to_gamma(W, U)
+
+
+def zero_error_region(E, targets, xlim, ylim) -> torch.Tensor:
+    """The zero-error region of a binary task (d = 2) inside the box xlim x ylim, as a convex polygon (K, 2).
+
+    Token x is recalled when gamma . e_x >= 0 for class 0 (argmax ties go to class 0)
+    and gamma . e_x < 0 for class 1, so the region is the intersection of the half-planes
+    sign_x (gamma . e_x) >= 0 (its boundary is drawn closed), sign_x = +1 for class 0 and
+    -1 for class 1. For the two-particle problem it is the wedge
+    {gamma_0 > 0, alpha gamma_0 + sqrt(1 - alpha^2) gamma_1 < 0}. The box is clipped by each
+    half-plane in turn (Sutherland-Hodgman); the result has K = 0 vertices if the region
+    misses the box or has zero area. Vertices are in counter-clockwise order.
+    """
+    E = _checks.as_tensor("E", E, ndim=2)
+    if E.shape[1] != 2:
+        raise ValueError(f"E must have d = 2 columns for a planar region, got shape {tuple(E.shape)}.")
+    t = _checks.targets(targets, E.shape[0], 2)
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if len(lim) != 2 or not lim[0] < lim[1]:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}.")
+    (x0, x1), (y0, y1) = (float(v) for v in xlim), (float(v) for v in ylim)
+    polygon = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    normals = (1.0 - 2.0 * t.to(E.dtype))[:, None] * E  # sign_x e_x: inside where normal . gamma >= 0
+    for a, b in normals.tolist():
+        clipped = []
+        for k, (p, q) in enumerate(zip(polygon, polygon[1:] + polygon[:1])):
+            fp, fq = a * p[0] + b * p[1], a * q[0] + b * q[1]
+            if fp >= 0:
+                clipped.append(p)
+            if (fp >= 0) != (fq >= 0):
+                s = fp / (fp - fq)
+                clipped.append((p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1])))
+        polygon = clipped
+        if not polygon:
+            break
+    region = torch.tensor(polygon, dtype=E.dtype).reshape(-1, 2)
+    # A region of zero area (e.g. e_1 = e_2 with different targets: gamma_0 >= 0 and gamma_0 < 0)
+    # holds no point with the strict inequality of class 1: it is empty.
+    if len(region) >= 3:
+        x, y = region[:, 0], region[:, 1]
+        area = 0.5 * abs((x * y.roll(-1) - x.roll(-1) * y).sum().item())
+        if area <= 1e-12 * (x1 - x0) * (y1 - y0):
+            region = region[:0]
+    return region

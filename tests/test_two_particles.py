@@ -1,0 +1,152 @@
+"""The two-particle margin map against direct GD on the memory, and its closed forms against the package."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from assocmem import data, landscape, memory, train
+from assocmem import two_particles as tp
+
+
+def f64(values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("alpha, p1", [(0.95, 0.75), (0.5, 0.6), (-0.5, 0.75), (0.0, 0.9), (0.8, 0.5)])
+def test_margin_map_matches_gd_on_two_token_embeddings(alpha, p1):
+    E, U, p, t = tp.problem(alpha, p1)
+    etas = [0.3, 1.0, 4.0]
+    run = train.gd(E, U, p, t, step_size=etas, steps=40)
+    m = tp.margin_trajectory(p1, alpha, f64(etas), 40)
+    assert m.shape == (3, 41, 2)
+    assert torch.allclose(m[:, :40], run.margins, atol=1e-11, rtol=0)
+    assert torch.allclose(tp.loss_from_margins(m[:, :40], p1), run.loss, atol=1e-12, rtol=0)
+    assert torch.equal(tp.zero_one_from_margins(m[:, :40], p1), run.zero_one)
+    # The last margins are those of the final memory.
+    assert torch.allclose(m[:, 40], memory.margins(run.W_final, E, U, p, t), atol=1e-11, rtol=0)
+
+
+def test_margin_step_is_one_step_of_the_trajectory():
+    m = tp.margin_trajectory(0.7, 0.9, 3.0, 5)
+    for k in range(5):
+        assert torch.allclose(tp.margin_step(m[k], 0.7, 0.9, 3.0), m[k + 1], atol=1e-13)
+
+
+def test_batched_trajectory_equals_separate_runs():
+    p1 = f64([0.6, 0.8])[:, None]
+    alpha = f64([0.2, 0.7, 0.99])[None, :]
+    m = tp.margin_trajectory(p1, alpha, 2.0, 30)
+    assert m.shape == (2, 3, 31, 2)
+    for i in range(2):
+        for j in range(3):
+            single = tp.margin_trajectory(p1[i, 0].item(), alpha[0, j].item(), 2.0, 30)
+            assert torch.allclose(m[i, j], single, atol=1e-13)
+
+
+def test_first_step_formula():
+    p1 = f64([0.55, 0.75, 0.9])[:, None, None]
+    alpha = f64([-0.7, 0.0, 0.5, 0.95])[None, :, None]
+    eta = f64([0.1, 1.0, 10.0])[None, None, :]
+    p2 = 1 - p1
+    formula = eta[..., None] * torch.stack(torch.broadcast_tensors(p1 - alpha * p2, p2 - alpha * p1), dim=-1)
+    assert torch.allclose(tp.first_step_margins(p1, alpha, eta), formula, atol=1e-15)
+    assert torch.allclose(tp.margin_trajectory(p1, alpha, eta, 1)[..., 1, :], formula, atol=1e-12)
+    E, U, p, t = tp.problem(0.95, 0.75)
+    W1 = memory.hebbian_step(E, U, p, t, 10.0)[0]
+    assert torch.allclose(memory.margins(W1, E, U, p, t), tp.first_step_margins(0.75, 0.95, 10.0), atol=1e-12)
+
+
+@pytest.mark.parametrize("p1", [0.5, 0.6, 0.75, 0.95])
+@pytest.mark.parametrize("alpha", [-0.9, -0.3, 0.0, 0.4, 0.95, 1.0])
+def test_closed_form_sharpness_at_zero(p1, alpha):
+    E, U, p, t = tp.problem(alpha, p1)
+    direct = memory.sharpness(torch.zeros(2, 2), E, U, p, t).item()
+    assert tp.sharpness_at_zero(p1, alpha).item() == pytest.approx(direct, abs=1e-10)
+    assert tp.critical_step_size(p1, alpha).item() == pytest.approx(2 / direct, rel=1e-10)
+
+
+def test_one_step_loss_threshold():
+    eta_star = tp.spike_threshold(0.75, 0.95)
+    assert 1 < eta_star < 100
+    assert tp.one_step_loss(eta_star, 0.75, 0.95).item() == pytest.approx(math.log(2), abs=1e-13)
+    assert tp.one_step_loss(eta_star * (1 + 1e-6), 0.75, 0.95).item() > math.log(2)
+    assert tp.one_step_loss(eta_star * (1 - 1e-6), 0.75, 0.95).item() < math.log(2)
+    # One step of real GD has that loss.
+    E, U, p, t = tp.problem(0.95, 0.75)
+    W1 = memory.hebbian_step(E, U, p, t, 7.0)[0]
+    assert tp.one_step_loss(7.0, 0.75, 0.95).item() == pytest.approx(memory.loss(W1, E, U, p, t).item(), abs=1e-13)
+    # No flip of the rare token (alpha p1 <= p2): the one-step loss never exceeds log 2.
+    assert tp.spike_threshold(0.75, 0.2) == math.inf
+    assert (tp.one_step_loss(torch.logspace(-2, 3, 50), 0.75, 0.2) < math.log(2)).all()
+
+
+def test_batched_time_to_accuracy_against_direct_runs():
+    p1, alpha, eta, times = tp.time_grid()
+    assert times.shape == (10, 10, 10) and times.dtype == torch.long
+    # Direct GD on the memory (accuracy logged on W_t), all ten step sizes of a grid row at once;
+    # the rows cover times of 1, of a few steps, of hundreds and the cap 999.
+    # A row without capped entries needs only as many steps as its largest time to locate every first hit.
+    for i, j in [(9, 8), (2, 6), (0, 0), (5, 7)]:
+        steps = 1000 if (times[i, j] == 999).any() else int(times[i, j].max()) + 1
+        E, U, p, t = tp.problem(alpha[j].item(), p1[i].item())
+        run = train.gd(E, U, p, t, eta, steps)
+        perfect = run.zero_one == 0
+        direct = torch.where(perfect.any(1), perfect.to(torch.int8).argmax(1), torch.tensor(999))
+        assert torch.equal(times[i, j], direct), (i, j, times[i, j], direct)
+    assert (times[:, -1, :] == 999).all()  # alpha = 1: e_1 = e_2 with different targets, never separable
+    assert (times >= 1).all() and (times <= 999).all()
+
+
+def test_large_step_limit_is_the_limit_of_the_rescaled_margins():
+    limit = tp.large_step_limit(0.75, 0.95, 20)
+    m = tp.margin_trajectory(0.75, 0.95, 1e4, 20)
+    assert torch.allclose(m / 1e4, limit, atol=1e-6)
+    assert torch.allclose(limit[1], tp.first_step_margins(0.75, 0.95, 1.0), atol=1e-15)
+    assert (limit[-1] > 0).all()
+
+
+def test_zero_error_region_is_the_wedge():
+    alpha = 0.95
+    E, U = data.two_token_embeddings(alpha)
+    poly = landscape.zero_error_region(E, data.targets(2), (-10, 10), (-10, 10))
+    assert poly.shape[1] == 2 and poly.shape[0] >= 3
+    # Every vertex satisfies the wedge inequalities (up to rounding) ...
+    assert (poly[:, 0] >= -1e-12).all()
+    assert (alpha * poly[:, 0] + math.sqrt(1 - alpha**2) * poly[:, 1] <= 1e-12).all()
+    # ... and random points are inside the polygon exactly when they have zero 0-1 loss.
+    g = torch.rand(2000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 20 - 10
+    zero = memory.zero_one_loss(landscape.to_memory(g, U), E, U, data.two_token_freqs(0.75), data.targets(2)) == 0
+    from matplotlib.path import Path
+
+    inside = torch.from_numpy(Path(poly.numpy()).contains_points(g.numpy()))
+    assert (inside == zero).float().mean() > 0.995  # points on the boundary may go either way
+    # Identical embeddings with different targets: the region is empty.
+    E1, _ = data.two_token_embeddings(1.0)
+    assert landscape.zero_error_region(E1, data.targets(2), (-1, 1), (-1, 1)).shape[0] <= 2
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"p1 must lie in \(0, 1\), got 1.5"):
+        tp.margin_trajectory(1.5, 0.5, 1.0, 3)
+    with pytest.raises(ValueError, match=r"alpha must lie in \[-1, 1\]"):
+        tp.sharpness_at_zero(0.7, 1.2)
+    with pytest.raises(ValueError, match=r"step_size must lie in \(0, inf\)"):
+        tp.time_to_accuracy(0.7, 0.5, f64([1.0, -1.0]))
+    with pytest.raises(TypeError, match="steps must be an integer"):
+        tp.margin_trajectory(0.7, 0.5, 1.0, 3.0)
+    with pytest.raises(TypeError, match="p1 must be"):
+        tp.first_step_margins("0.7", 0.5, 1.0)
+    with pytest.raises(ValueError, match="must broadcast"):
+        tp.margin_trajectory(f64([0.6, 0.7]), f64([0.1, 0.2, 0.3]), 1.0, 3)
+    with pytest.raises(ValueError, match=r"margins must have shape \(\.\.\., 2\)"):
+        tp.loss_from_margins(torch.zeros(3), 0.7)
+    with pytest.raises(ValueError, match="p1 must lie"):
+        tp.spike_threshold(0.0, 0.5)
+    with pytest.raises(ValueError, match="step_size must be finite"):
+        tp.first_step_margins(0.7, 0.5, float("nan"))
+    with pytest.raises(ValueError, match="over must be one of"):
+        tp.draw_time_heatmaps(*tp.paper_grid(), torch.ones(10, 10, 10), over="eta")
+    with pytest.raises(ValueError, match="E must have d = 2 columns"):
+        landscape.zero_error_region(torch.eye(3), data.targets(3, "mod", 2), (-1, 1), (-1, 1))
