@@ -42,7 +42,26 @@ class JupytextNotebook(nbval.plugin.IPyNbFile):
             return list(super().collect())
 
 
+class NotAModule(nbval.plugin.pytest.File):
+    """Stands in for pytest's Python module of a chapter: a chapter is run by nbval, never imported."""
+
+    def collect(self):
+        return []
+
+
+def _is_chapter(file_path: Path) -> bool:
+    return file_path.suffix == ".py" and file_path.resolve() in CHAPTERS
+
+
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix == ".py" and file_path.resolve() in CHAPTERS:
+    if _is_chapter(file_path):
         return JupytextNotebook.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent):
+    # pytest imports any .py file named on its command line as a test module, which would
+    # execute the chapter a second time outside nbval; an empty collector prevents that.
+    if _is_chapter(module_path):
+        return NotAModule.from_parent(parent, path=module_path)
     return None

@@ -84,7 +84,10 @@ def margins(W, E, U, freqs, targets) -> torch.Tensor:
 
 
 def _gradient(W, E, U, p, t):
-    s = _scores(W, E, U)
+    return _gradient_from_scores(_scores(W, E, U), E, U, p, t)
+
+
+def _gradient_from_scores(s, E, U, p, t):
     residual = torch.softmax(s, dim=-1)
     residual[..., torch.arange(len(t)), t] -= 1.0
     residual = residual * p[:, None]

@@ -66,6 +66,7 @@ def _setup(E, U, freqs, targets, step_size, steps, W0):
 
 
 def _run(E, U, p, t, eta, steps, W, gradient_at, store_W, show_progress, desc):
+    """The shared loop: log on W_t, then W_{t+1} = W_t - eta * gradient_at(scores of W_t, t)."""
     S, N = eta.shape[0], E.shape[0]
     loss = torch.empty(S, steps, dtype=E.dtype)
     zero_one = torch.empty(S, steps, dtype=E.dtype)
@@ -79,7 +80,7 @@ def _run(E, U, p, t, eta, steps, W, gradient_at, store_W, show_progress, desc):
         margins[:, step] = memory._margins(s, t)
         if store_W:
             history[:, step] = W
-        W = W - scale * gradient_at(W, step)
+        W = W - scale * gradient_at(s, step)
     if store_W:
         history[:, steps] = W
     return Run(step_sizes=eta, loss=loss, zero_one=zero_one, margins=margins, W_final=W, W=history)
@@ -92,7 +93,7 @@ def gd(E, U, freqs, targets, step_size, steps, W0=None, *, store_W: bool = False
     (d, d) shared by all runs or (S, d, d), zero by default.
     """
     E, U, p, t, eta, steps, W = _setup(E, U, freqs, targets, step_size, steps, W0)
-    return _run(E, U, p, t, eta, steps, W, lambda W, _: memory._gradient(W, E, U, p, t), store_W, show_progress, "GD")
+    return _run(E, U, p, t, eta, steps, W, lambda s, _: memory._gradient_from_scores(s, E, U, p, t), store_W, show_progress, "GD")
 
 
 def sgd(
@@ -110,9 +111,9 @@ def sgd(
     batches = torch.multinomial(p, steps * batch_size, replacement=True, generator=generator).reshape(steps, batch_size)
     N = E.shape[0]
 
-    def batch_gradient(W, step):
+    def batch_gradient(s, step):
         # The mean over the batch is the population gradient under the empirical token counts.
         counts = torch.bincount(batches[step], minlength=N).to(E.dtype) / batch_size
-        return memory._gradient(W, E, U, counts, t)
+        return memory._gradient_from_scores(s, E, U, counts, t)
 
     return _run(E, U, p, t, eta, steps, W, batch_gradient, store_W, show_progress, "SGD")
