@@ -87,10 +87,15 @@ def _gradient(W, E, U, p, t):
     return _gradient_from_scores(_scores(W, E, U), E, U, p, t)
 
 
+def _residual(s, t):
+    """r[..., x, y] = p_W(y|x) - 1{y = f*(x)}: the gradient of token x's loss with respect to its scores."""
+    r = torch.softmax(s, dim=-1)
+    r[..., torch.arange(len(t)), t] -= 1.0
+    return r
+
+
 def _gradient_from_scores(s, E, U, p, t):
-    residual = torch.softmax(s, dim=-1)
-    residual[..., torch.arange(len(t)), t] -= 1.0
-    residual = residual * p[:, None]
+    residual = _residual(s, t) * p[:, None]
     return U.T @ residual.transpose(-1, -2) @ E
 
 

@@ -44,6 +44,8 @@ import torch
 from scipy import special
 
 from . import _checks, memory
+from .memory import _residual
+from .train import _setup
 from ._checks import DTYPE
 from ._progress import progress
 
@@ -95,33 +97,6 @@ def interaction_weights(E, freqs) -> torch.Tensor:
     E = _checks.as_tensor("E", E, ndim=2)
     p = _checks.freqs(freqs, E.shape[0], device=E.device)
     return (E @ E.T) * p[None, :]
-
-
-def _setup(E, U, freqs, targets, step_size, steps, W0):
-    E, U = _checks.embeddings(E, U)
-    p = _checks.freqs(freqs, E.shape[0])
-    t = _checks.targets(targets, E.shape[0], U.shape[0])
-    eta = _checks.step_sizes(step_size)
-    steps = _checks.count("steps", steps)
-    d, S = E.shape[1], eta.shape[0]
-    if W0 is None:
-        W = torch.zeros(S, d, d, dtype=DTYPE)
-    else:
-        W0 = _checks.memory_matrix(W0, d)
-        if W0.ndim == 2:
-            W = W0.expand(S, d, d)
-        elif W0.shape == (S, d, d):
-            W = W0
-        else:
-            raise ValueError(f"W0 must have shape ({d}, {d}) or ({S}, {d}, {d}) (one per step size), got {tuple(W0.shape)}.")
-    return E, U, p, t, eta, steps, W
-
-
-def _residual(s, t):
-    """r[..., x, y] = p_W(y|x) - 1{y = f*(x)}: the gradient of the token loss with respect to its scores."""
-    r = torch.softmax(s, dim=-1)
-    r[..., torch.arange(len(t)), t] -= 1.0
-    return r
 
 
 def _log(s, t, p, step, loss, zero_one, margins):
@@ -301,3 +276,25 @@ def flow_margins(freqs, num_classes, tau) -> torch.Tensor:
     z = (1.0 + x) / k - math.log(k)
     omega = special.wrightomega(z).real
     return torch.from_numpy(math.log(k) + np.log(omega))
+
+
+# The two-particle system (chapter "Two particles") lives in its own module, two_particles;
+# its map, large-step limit, sharpness at zero and time-to-accuracy grid are part of the
+# particle API as well.
+from .two_particles import (  # noqa: E402
+    critical_step_size,
+    large_step_limit,
+    sharpness_at_zero,
+    time_to_accuracy,
+)
+from .two_particles import margin_step as two_particle_step  # noqa: E402
+from .two_particles import margin_trajectory as two_particle_trajectory  # noqa: E402
+
+__all__ += [
+    "two_particle_step",
+    "two_particle_trajectory",
+    "large_step_limit",
+    "sharpness_at_zero",
+    "critical_step_size",
+    "time_to_accuracy",
+]
