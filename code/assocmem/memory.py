@@ -78,7 +78,10 @@ def zero_one_loss(W, E, U, freqs, targets) -> torch.Tensor:
 
 
 def margins(W, E, U, freqs, targets) -> torch.Tensor:
-    """m(x) = s[x, f*(x)] - max_{y != f*(x)} s[x, y]; shape (..., N). ``freqs`` is only validated."""
+    """m(x) = s[x, f*(x)] - max_{y != f*(x)} s[x, y]; shape (..., N). ``freqs`` is only validated.
+
+    With a single output class (M = 1) there is no competitor and every margin is +inf.
+    """
     W, E, U, _, t = _inputs(W, E, U, freqs, targets)
     return _margins(_scores(W, E, U), t)
 
