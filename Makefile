@@ -1,12 +1,19 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   create .venv, install, build the HTML book (warnings are errors)
-#   make test   create .venv, install, run unit tests, every chapter under nbval, and the book build
+#   make test   create .venv, install, run unit tests, every chapter under nbval, the book
+#               build, and the real-browser test of the built book (headless Chromium)
+# Other targets:
+#   make notebooks         every chapter as .ipynb with an install cell, under notebooks/ (for Colab)
+#   make figures           every figure of the book as PNG under figures/ (TIER=paper for the paper's sizes)
+#   make book-nosolutions  the book without exercise solutions, under _build/nosolutions/html
+#   make browser           only the browser test (needs a build, chromium and chromium-driver)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TIER ?= ci
 
-.PHONY: book test unit chapters build clean
+.PHONY: book test unit chapters build browser notebooks figures book-nosolutions clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +34,28 @@ unit: $(STAMP)
 chapters: $(STAMP)
 	$(BIN)/python -m pytest book
 
+# Loads every page of _build/html in headless Chromium; screenshots go to _build/screens/.
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser_check.py
+
+notebooks: $(STAMP)
+	$(BIN)/python -m assocmem notebooks --toc _toc.yml --out notebooks
+
+figures: $(STAMP)
+	$(BIN)/python -m assocmem figures --tier $(TIER) --out figures
+
+book-nosolutions: $(STAMP)
+	mkdir -p _build/nosolutions
+	sed 's/^\( *hide_solutions:\).*/\1 true/' _config.yml > _build/nosolutions/_config.yml
+	grep -q 'hide_solutions: true' _build/nosolutions/_config.yml
+	$(BIN)/jupyter-book build . -W --keep-going --config _build/nosolutions/_config.yml --path-output _build/nosolutions
+	@echo "Book without solutions: open _build/nosolutions/_build/html/index.html"
+
 test: $(STAMP)
 	$(BIN)/python -m pytest tests book
+	$(MAKE) notebooks
 	$(MAKE) build
+	$(MAKE) browser
 
 clean:
-	rm -rf _build
+	rm -rf _build notebooks figures

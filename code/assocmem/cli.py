@@ -1,0 +1,197 @@
+"""The command line of the package: ``python -m assocmem <command>``.
+
+``figures``
+    Regenerate every figure of the book as PNG files, with the builders registered in
+    :mod:`assocmem.gallery` (the same drawing functions the chapters call)::
+
+        python -m assocmem figures --tier ci --out figures [--only NAME]
+
+    Writes ``<out>/<name>.png`` (``<out>/<name>-<part>.png`` for a builder returning several
+    figures) and ``<out>/figures.json`` (name, chapter, alt text and file of each figure).
+
+``notebooks``
+    Write every chapter of ``_toc.yml`` as a Jupyter notebook with an install cell first, for
+    Colab and for readers without jupytext::
+
+        python -m assocmem notebooks --toc _toc.yml --out notebooks
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+INSTALL_MARKER = "assocmem-install-cell"
+
+
+def _figures(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import gallery, tiers
+    from ._progress import progress
+
+    tier = tiers.current(args.tier)
+    registry = gallery.entries()
+    if args.only:
+        unknown = [name for name in args.only if name not in registry]
+        if unknown:
+            print(f"error: unknown figure name(s) {', '.join(map(repr, unknown))} for --only; "
+                  f"registered figures: {', '.join(registry) or '(none)'}", file=sys.stderr)
+            return 2
+        registry = {name: registry[name] for name in args.only}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    index, start = [], time.perf_counter()
+    bar = progress(registry.values(), total=len(registry), desc=f"figures ({tier} tier)", show=None if args.progress is None else args.progress, delay=0.0)
+    for entry in bar:
+        if hasattr(bar, "set_postfix_str"):
+            bar.set_postfix_str(entry.name)
+        built = entry.build(tier=tier)
+        figures = built if isinstance(built, dict) else {None: built}
+        for part, fig in figures.items():
+            path = out / (f"{entry.name}-{part}.png" if part is not None else f"{entry.name}.png")
+            fig.savefig(path, facecolor="white")
+            plt.close(fig)
+            index.append({"name": entry.name, "part": part, "chapter": entry.chapter, "alt": entry.alt, "file": path.name,
+                          "axes": _axes_labels(fig)})
+    (out / "figures.json").write_text(json.dumps({"tier": tier, "figures": index}, indent=1))
+    print(f"wrote {len(index)} figure file(s) for {len(registry)} registered figure(s) to {out} "
+          f"({tier} tier, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _axes_labels(fig) -> list[dict]:
+    """Title and axis labels of every visible plotting area of ``fig`` (colour bars marked as such).
+
+    ``labelled_x``/``labelled_y`` also count a label on another panel of the same grid column
+    (x) or row (y), or on a panel sharing that axis (a grid labels its outer edge), and a
+    figure-wide ``supxlabel``/``supylabel``.
+    """
+    def text(label):
+        return bool(label is not None and label.get_text().strip())
+
+    sup_x, sup_y = text(getattr(fig, "_supxlabel", None)), text(getattr(fig, "_supylabel", None))
+    axes = [ax for ax in fig.get_axes() if ax.get_visible() and ax.axison]
+
+    def span(ax, which):
+        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+        if spec is None:
+            return None
+        grid = id(spec.get_gridspec())
+        rows, cols = spec.rowspan, spec.colspan
+        return (grid, rows.start, rows.stop) if which == "row" else (grid, cols.start, cols.stop)
+
+    found = []
+    for ax in axes:
+        colorbar = ax.get_label() == "<colorbar>" or hasattr(ax, "_colorbar")
+        same_col = [a for a in axes if span(a, "col") is not None and span(a, "col") == span(ax, "col")]
+        same_row = [a for a in axes if span(a, "row") is not None and span(a, "row") == span(ax, "row")]
+        peers_x = set(ax.get_shared_x_axes().get_siblings(ax)) | set(same_col) | {ax}
+        peers_y = set(ax.get_shared_y_axes().get_siblings(ax)) | set(same_row) | {ax}
+        found.append({"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "colorbar": colorbar,
+                      "labelled_x": sup_x or any(a.get_xlabel().strip() for a in peers_x),
+                      "labelled_y": sup_y or any(a.get_ylabel().strip() for a in peers_y)})
+    return found
+
+
+def toc_chapters(toc_path: Path) -> list[Path]:
+    """The chapter files (``.py``) listed in a Jupyter Book ``_toc.yml``, in order (root excluded)."""
+    import yaml
+
+    root = toc_path.parent
+    found: list[Path] = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                path = root / node["file"]
+                path = path if path.suffix else path.with_suffix(".py")
+                if path.suffix == ".py" and path.is_file() and path not in found:
+                    found.append(path)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(yaml.safe_load(toc_path.read_text()))
+    return found
+
+
+def install_cell_source(repository: str, branch: str, extra: list[str]) -> str:
+    spec = f"assocmem @ git+{repository}@{branch}"
+    packages = " ".join(f'"{p}"' for p in [spec, *extra])
+    return (
+        f"# {INSTALL_MARKER}: on Colab (or anywhere without the book's package), install it first.\n"
+        "import importlib.util\n"
+        "\n"
+        'if importlib.util.find_spec("assocmem") is None or importlib.util.find_spec("myst_nb") is None:\n'
+        f'    get_ipython().run_line_magic("pip", "install --quiet {packages.replace(chr(34), chr(39))}")\n'
+    )
+
+
+def _pins(requirements: Path, names: list[str]) -> list[str]:
+    pins = {}
+    if requirements.is_file():
+        for line in requirements.read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if "==" in line:
+                pins[line.split("==")[0].strip().lower()] = line
+    return [pins.get(name, name) for name in names]
+
+
+def _notebooks(args) -> int:
+    import jupytext
+    import nbformat
+    import yaml
+
+    toc = Path(args.toc)
+    if not toc.is_file():
+        print(f"error: --toc {str(toc)!r} does not exist (give the book's _toc.yml)", file=sys.stderr)
+        return 2
+    root = toc.parent
+    config = yaml.safe_load((root / "_config.yml").read_text()) if (root / "_config.yml").is_file() else {}
+    repo = (config.get("repository") or {}).get("url", "https://github.com/assocmem/assocmem-book")
+    branch = (config.get("repository") or {}).get("branch", "main")
+    cell = install_cell_source(repo, branch, _pins(root / "requirements.txt", ["myst-nb"]))
+    out = Path(args.out)
+    chapters = toc_chapters(toc)
+    for path in chapters:
+        notebook = jupytext.read(path)
+        install = nbformat.v4.new_code_cell(cell, metadata={"tags": ["remove-cell", INSTALL_MARKER]})
+        notebook.cells.insert(0, install)
+        notebook.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+        notebook.metadata.pop("jupytext", None)
+        target = out / path.relative_to(root).with_suffix(".ipynb")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+    print(f"wrote {len(chapters)} notebook(s) under {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m assocmem", description="Companion commands of the assocmem book.")
+    commands = top.add_subparsers(dest="command", required=True)
+    fig = commands.add_parser("figures", help="regenerate every figure of the book as PNG files")
+    fig.add_argument("--tier", choices=["ci", "paper"], default=None, help="compute tier (default: $ASSOCMEM_TIER or ci)")
+    fig.add_argument("--out", required=True, help="folder for the PNG files (created if missing)")
+    fig.add_argument("--only", action="append", metavar="NAME", help="only this registered figure (repeatable)")
+    fig.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show the progress bar (default: yes, except when $CI is set)")
+    fig.set_defaults(run=_figures)
+    nb = commands.add_parser("notebooks", help="write every chapter of _toc.yml as .ipynb with an install cell")
+    nb.add_argument("--toc", default="_toc.yml", help="the book's _toc.yml (default: ./_toc.yml)")
+    nb.add_argument("--out", default="notebooks", help="output folder (default: notebooks)")
+    nb.set_defaults(run=_notebooks)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,68 @@
+"""Notebook downloads and the Colab link of every chapter page.
+
+- **Download**: the theme offers an ``.ipynb`` download only for Markdown notebooks. For
+  our ``py:percent`` chapters this copies the executed notebook myst-nb wrote under
+  ``_build/jupyter_execute`` into ``_sources/`` and adds the ``.ipynb`` entry to the
+  download menu (with outputs, so it opens with every figure in place).
+- **Colab** cannot open a text notebook. Its button is pointed at the generated notebook
+  of the chapter, ``<assocmem_notebooks_dir>/<page>.ipynb`` on branch
+  ``<assocmem_colab_branch>`` of the repository: ``make notebooks`` writes those files
+  (each with an install cell) and the publishing job pushes them to that branch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from shutil import copy2
+
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+
+def _walk(buttons):
+    for button in buttons:
+        yield button
+        yield from _walk(button.get("buttons", []))
+
+
+def _is_py_notebook(app, pagename: str) -> bool:
+    try:
+        path = Path(app.env.doc2path(pagename))
+    except Exception:
+        return False
+    return path.suffix == ".py"
+
+
+def _page_buttons(app, pagename, templatename, context, doctree):
+    if doctree is None or not _is_py_notebook(app, pagename) or "header_buttons" not in context:
+        return
+    buttons = context["header_buttons"]
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if executed.is_file():
+        target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy2(executed, target)
+        url = f"{context['pathto']('_sources', 1)}/{pagename}.ipynb"
+        for button in _walk(buttons):
+            if button.get("label") == "download-buttons" and not any(
+                b.get("label") == "download-notebook-button" for b in button["buttons"]
+            ):
+                button["buttons"].insert(0, {"type": "link", "url": url, "text": ".ipynb", "tooltip": "Download notebook file",
+                                             "icon": "fas fa-code", "label": "download-notebook-button"})
+    else:
+        LOGGER.warning(f"no executed notebook for {pagename!r} at {executed}; no .ipynb download", location=pagename)
+    folder = app.config.assocmem_notebooks_dir.strip("/")
+    branch = app.config.assocmem_colab_branch
+    for button in _walk(buttons):
+        if button.get("text") == "Colab" and "/blob/" in button.get("url", ""):
+            head = button["url"].split("/blob/")[0]
+            button["url"] = f"{head}/blob/{branch}/{folder}/{pagename}.ipynb"
+            button["tooltip"] = "Launch on Colab (the generated notebook, with an install cell)"
+
+
+def setup(app):
+    app.add_config_value("assocmem_notebooks_dir", "notebooks", "html")
+    app.add_config_value("assocmem_colab_branch", "notebooks", "html")
+    app.connect("html-page-context", _page_buttons, priority=502)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
