@@ -369,7 +369,7 @@ ledger.check("same-output-margins-slow", same_gap.max(), lower=0.1, section=sect
 # ## Sharpness and the critical step size
 #
 # ```{prf:proposition} Sharpness at initialisation
-# :label: prop-sharpness-zero
+# :label: prop-tp-sharpness-zero
 #
 # At $W = 0$ the largest eigenvalue of the Hessian of $L$ is
 # $\displaystyle \lambda_0 = \frac{1 + \sqrt{1 - 4 p_1 p_2 (1 - \alpha^2)}}{4}$, so gradient descent is

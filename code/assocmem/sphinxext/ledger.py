@@ -17,6 +17,8 @@ What the extension does, in the order of a build:
 
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import shutil
@@ -159,13 +161,19 @@ class ClaimLedger(SphinxDirective):
         return row
 
 
+def _title_key(text: str) -> str:
+    """Compare titles by letters and digits only, so "Margins grow like log t" finds the heading
+    "Margins grow like $\\log t$" (whose text is "Margins grow like \\log t")."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
 def _section_ids(app, docname: str) -> dict[str, str]:
     doctree = app.env.get_doctree(docname)
     ids = {}
     for section in doctree.findall(nodes.section):
         title = section.next_node(nodes.title)
         if title is not None and section["ids"]:
-            ids.setdefault(title.astext().strip(), section["ids"][0])
+            ids.setdefault(_title_key(title.astext()), section["ids"][0])
     return ids
 
 
@@ -175,7 +183,7 @@ def _resolve_links(app, doctree, fromdoc: str) -> None:
         target = link["refdoc"]
         if target not in cache:
             cache[target] = _section_ids(app, target)
-        anchor = cache[target].get(link["section"].strip())
+        anchor = cache[target].get(_title_key(link["section"]))
         if anchor is None:
             LOGGER.warning(f"claim ledger: chapter {target!r} has no section titled {link['section']!r}",
                            location=fromdoc)
