@@ -107,6 +107,26 @@ def test_large_step_limit_is_the_limit_of_the_rescaled_margins():
     assert (limit[-1] > 0).all()
 
 
+def test_large_step_limit_uses_half_at_zero_margin():
+    """H(0) = 1/2 (= sigma(0)): from n_0 = 0 the limit's first step is K p, not 2 K p or 0."""
+    p1, alpha = f64([0.75, 0.6, 0.9]), f64([0.95, 0.0, -0.5])
+    n1 = tp.large_step_limit(p1, alpha, 1)[..., 1, :]
+    p2 = 1 - p1
+    assert torch.allclose(n1, torch.stack([p1 - alpha * p2, p2 - alpha * p1], dim=-1), atol=1e-15)
+    # A later zero margin is also half-corrected: alpha = 1/3, p1 = 0.75 gives n_1 = (2/3, 0), then
+    # n_2 = n_1 + 2 K P (0, 1/2) = n_1 + (-alpha p2, p2).
+    n = tp.large_step_limit(0.75, 1 / 3, 2)
+    assert n[1, 1].item() == 0.0
+    assert torch.allclose(n[2], n[1] + f64([-0.25 / 3, 0.25]), atol=1e-15)
+
+
+def test_tie_at_alpha_p2_over_p1_goes_to_the_first_class():
+    m1 = tp.first_step_margins(0.75, 0.25 / 0.75, f64([0.1, 1.0, 10.0]))
+    assert (m1[:, 1] == 0).all()
+    assert not tp.correct_from_margins(m1)[:, 1].any()
+    assert torch.allclose(tp.zero_one_from_margins(m1, 0.75), f64([0.25, 0.25, 0.25]))
+
+
 def test_zero_error_region_is_the_wedge():
     alpha = 0.95
     E, U = data.two_token_embeddings(alpha)

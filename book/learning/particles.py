@@ -126,8 +126,10 @@ ledger.check("score-recursion-equals-gd", score_error, upper=1e-10, section=sect
 # \qquad \kappa(x, x') = \langle e_x, e_{x'} \rangle \langle v_x, v_{x'} \rangle .
 # $$ (eq-particles-binary)
 #
-# The kernel $\kappa$ is negative, so interference is destructive, exactly when two
-# tokens have positively correlated embeddings but different outputs. For the two tokens
+# The kernel $\kappa(x, x')$ is negative, so interference is destructive, exactly when
+# $\langle e_x, e_{x'} \rangle$ and $\langle v_x, v_{x'} \rangle$ have opposite signs: positively
+# correlated embeddings with different outputs ($\langle v_x, v_{x'} \rangle < 0$), but also
+# negatively correlated embeddings with the same output. For the two tokens
 # of the next chapter ($\langle e_1, e_2 \rangle = \alpha$, $U = I$, $f^*(x) = x$),
 # $\kappa = 2 \begin{psmallmatrix} 1 & -\alpha \\ -\alpha & 1 \end{psmallmatrix}$, and the first
 # step gives $m_1(2) = \eta (p_2 - \alpha p_1)$: with $\alpha = 0.95$ and $p = (0.75, 0.25)$
@@ -241,6 +243,8 @@ glue("n_token_steps", f"{stalled[-1].numel():,}".replace(",", " "), display=Fals
 glue("stalled_relative", f"{stalled_relative:.0e}", display=False)
 print(f"max relative |m_1(x) - eta p(x)|: {first_step:.1e}")
 glue("scalar_error", f"{scalar_error:.0e}", display=False)
+glue("m1_low_1000", f"{gd.margins[-1, 1].min().item():.0f}", display=False)
+glue("m1_high_1000", f"{gd.margins[-1, 1].max().item():.0f}", display=False)
 
 # %% tags=["remove-cell"]
 section = "Orthonormal embeddings: every token on its own"
@@ -263,10 +267,10 @@ ledger.check("first-margin-eta-p", first_step, upper=1e-14, section=section,
 # %% [markdown]
 # The scalar recursion {eq}`eq-particles-scalar` reproduces gradient descent to
 # {glue:text}`scalar_error` (relative), so from here on we run it instead of the matrix
-# dynamics: it costs a few operations on $N$ numbers per step, and $10^5$ steps for four
-# step sizes take about a second. Every margin increases at every step and the loss never
+# dynamics: it costs a few operations on $N$ numbers per step. Every margin increases at every step and the loss never
 # goes up, for every step size. One caveat is numerical, not mathematical: with
-# $\eta = 1000$ the first step gives the tokens margins $1000\, p(x)$ between 34 and 341, the
+# $\eta = 1000$ the first step gives the tokens margins $1000\, p(x)$ between
+# {glue:text}`m1_low_1000` and {glue:text}`m1_high_1000`, the
 # true increment $\approx \eta p M e^{-m}$ then falls below the resolution of float64, and the
 # margin stops moving in the computer ({glue:text}`n_stalled` of the
 # {glue:text}`n_token_steps` token-steps of that run,
@@ -291,6 +295,17 @@ print("slopes of m_t against log t on [1e3, 1e5]:", slopes.round(4))
 glue("log_deviation", f"{log_deviation:.3f}", display=False)
 glue("slope_min", f"{slopes.min():.3f}", display=False)
 glue("slope_max", f"{slopes.max():.3f}", display=False)
+# Exercise ex-particles-flow: the flow's correction -(M-1) log(pMtau)/(pMtau) for the rarest token at tau = 1e4.
+deviation = margins[i, T] - torch.log(1.0 * freqs * M * T)     # signed, per token
+p_rare = freqs[-1].item()
+pMtau = p_rare * M * 1.0 * T
+flow_correction = -(M - 1) * np.log(pMtau) / pMtau
+print(f"rarest token: m_t - log(eta p M t) = {deviation[-1].item():.4f}, flow correction {flow_correction:.4f}")
+glue("p_rare", f"{p_rare:.3f}", display=False)
+glue("pMtau", f"{pMtau:.0f}", display=False)
+glue("log_pMtau", f"{np.log(pMtau):.1f}", display=False)
+glue("flow_correction", f"{flow_correction:.3f}", display=False)
+glue("rare_deviation", f"{deviation[-1].item():.3f}", display=False)
 plots.glue_figure("fig_particles_margins", particles_plots.draw_margins(margins, freqs, M, step_sizes))
 
 # %% tags=["remove-cell"]
@@ -301,6 +316,11 @@ ledger.check("log-slope-min", slopes.min(), lower=0.99, section=section,
              claim="smallest least-squares slope of m_t(x) against log t over every t in [1e3, 1e5] (eta = 1)", reference=ref)
 ledger.check("log-slope-max", slopes.max(), upper=1.02, section=section,
              claim="largest least-squares slope of m_t(x) against log t over every t in [1e3, 1e5] (eta = 1)", reference=ref)
+ledger.check("rarest-token-largest-deviation", bool(deviation.abs().argmax().item() == N - 1), section=section,
+             claim="eta = 1, t = 1e4: the largest |m_t(x) - log(eta p(x) M t)| is that of the rarest token")
+ledger.check("rare-deviation-vs-flow-correction", deviation[-1].item() / flow_correction, lower=0.9, upper=1.0, strict=True,
+             section=section, reference=ref,
+             claim="eta = 1, t = 1e4, rarest token: (m_t - log(eta p M t)) / (-(M-1) log(pMt)/(pMt)); in (0.9, 1): same sign, GD slightly closer than the flow's correction")
 
 # %% [markdown]
 # ```{glue:figure} fig_particles_margins
@@ -347,6 +367,25 @@ print(f"eta = 1, t = 1e5: ratio {ratio_a1:.4f} (Zipf a = 1), {ratio_a2:.4f} (Zip
 glue("ratio_a1", f"{ratio_a1:.3f}", display=False)
 glue("ratio_a2", f"{ratio_a2:.3f}", display=False)
 
+# The whole curves of the figure, t >= 1: bump above 1 for eta <= 10, approach from below for eta = 100.
+t_all = torch.arange(1, margins.shape[1], dtype=torch.float64)
+eta_col = torch.tensor(step_sizes, dtype=torch.float64)[:, None]
+curves = loss[:, 1:] * M * eta_col * t_all / (N * (M - 1))                       # (4, 100000)
+bump = curves[:3].max(dim=1).values                                              # eta in {0.1, 1, 10}
+glue("bump_low", f"{bump.min().item():.2f}", display=False)
+glue("bump_high", f"{bump.max().item():.2f}", display=False)
+curve_a2 = particles.margin_loss(margins_a2[i, 1:], freqs_a2, M) * M * 1.0 * t_all / (N * (M - 1))
+bump_time_a1, bump_time_a2 = curves[i].argmax().item() + 1, curve_a2.argmax().item() + 1
+glue("bump_time_a1", bump_time_a1, display=False)
+glue("bump_time_a2", bump_time_a2, display=False)
+# Zipf spans p_max / p_min and the rarest token's frequency for a = 1 and a = 2.
+glue("span_a1", f"{(freqs[0] / freqs[-1]).item():.0f}", display=False)
+glue("span_a2", f"{(freqs_a2[0] / freqs_a2[-1]).item():.0f}", display=False)
+glue("p_rare_a1", f"{freqs[-1].item():.4f}", display=False)
+glue("p_rare_a2", f"{freqs_a2[-1].item():.5f}", display=False)
+glue("rare_ratio", f"{(freqs[-1] / freqs_a2[-1]).item():.1f}", display=False)
+print(f"bump heights (eta <= 10): {bump.numpy().round(3)}; bump at t = {bump_time_a1} (a = 1), {bump_time_a2} (a = 2)")
+
 # %% tags=["remove-cell"]
 section = "The loss forgets the frequencies"
 for (eta, t), value in ratios.items():
@@ -356,18 +395,27 @@ ledger.check("loss-ratio-zipf2", ratio_a2, lower=1.00, upper=1.10, section=secti
              claim="L(W_t) M eta t / (N (M - 1)) at eta = 1, t = 1e5 with Zipf exponent 2 (independent of p)", reference=ref)
 ledger.check("loss-ratio-zipf1-vs-zipf2", abs(ratio_a2 - ratio_a1), upper=0.05, section=section,
              claim="|ratio (Zipf 2) - ratio (Zipf 1)| at eta = 1, t = 1e5")
+ledger.check("loss-ratio-bump", bump.min().item(), lower=1.5, section=section,
+             claim="min over eta in {0.1, 1, 10} of the largest ratio L(W_t) M eta t / (N (M - 1)) over 1 <= t <= 1e5 (the bump)")
+ledger.check("loss-ratio-bump-in-window", bump.max().item(), upper=2.0, section=section,
+             claim="max over eta in {0.1, 1, 10} of the bump height (inside the figure's y-range [0, 2])")
+ledger.check("loss-ratio-eta100-from-below", bool((curves[-1].diff() >= 0).all() and (curves[-1] < 1).all()), section=section,
+             claim="eta = 100: the ratio never decreases and stays below 1 over 1 <= t <= 1e5")
+ledger.check("zipf2-slower-transient", bool(ratio_a2 > ratio_a1 > 1.0 and bump_time_a2 > bump_time_a1), section=section,
+             claim="Zipf 2 vs 1 (eta = 1): the bump comes later and the ratio at t = 1e5 is farther above 1")
 
 # %% [markdown]
 # ```{glue:figure} fig_particles_loss
 # :name: fig-particles-loss
-# :alt: The loss multiplied by M eta t and divided by N (M - 1), against the step on a log scale, for step sizes 0.1, 1, 10 and 100. The curves for 0.1, 1 and 10 rise to a bump near 2 and settle at 1; the curve for step size 100 rises slowly from 0.3 towards 1.
+# :alt: The loss multiplied by M eta t and divided by N (M - 1), against the step on a log scale, for step sizes 0.1, 1, 10 and 100. The curves for 0.1, 1 and 10 rise to a bump well above 1 and then settle at 1; the curve for step size 100 starts far below 1 and rises slowly towards it.
 #
 # The loss in units of its asymptote $N(M-1)/(M \eta t)$, for four step sizes.
 # ```
 #
 # At $(\eta, t) = (0.1, 10^4)$, $(1, 10^4)$ and $(10, 10^3)$ the ratio lies between
-# {glue:text}`ratio_low` and {glue:text}`ratio_high`. With a steeper Zipf law ($a = 2$, rarest
-# token 100 times rarer than the first) the ratio at $\eta = 1$, $t = 10^5$ is
+# {glue:text}`ratio_low` and {glue:text}`ratio_high`, after a bump that reaches between
+# {glue:text}`bump_low` and {glue:text}`bump_high`. With a steeper Zipf law ($a = 2$, rarest
+# token {glue:text}`span_a2` times rarer than the first) the ratio at $\eta = 1$, $t = 10^5$ is
 # {glue:text}`ratio_a2`, against {glue:text}`ratio_a1` for $a = 1$: the frequencies set how
 # long the transient lasts, not the rate. The curve for $\eta = 100$ approaches 1 from
 # below: its frequent tokens are so far ahead that their loss is negligible for a long
@@ -390,6 +438,7 @@ lead_at_end = lead[:, -1].max(dim=-1).values
 print(f"smallest lead of GD over the flow (t >= 1): {smallest_lead:.2e}")
 print("largest lead at t = 1e5 per step size:", lead_at_end.numpy())
 glue("smallest_lead", f"{smallest_lead:.1e}", display=False)
+glue("m1_top_100", f"{margins[-1, 1, 0].item():.0f}", display=False)
 plots.glue_figure("fig_particles_flow", particles_plots.draw_gd_vs_flow(margins, freqs, M, step_sizes))
 
 # %% tags=["remove-cell"]
@@ -398,14 +447,17 @@ ledger.check("gd-ahead-of-flow", smallest_lead, lower=0, strict=True, section=se
              claim="min over eta in {0.1, 1, 10, 100}, 1 <= t <= 1e5 and x of m_t(x) - m_flow(eta t)", reference=ref)
 ledger.check("bigger-steps-lead-more", bool((lead_at_end.diff() > 0).all()), section=section,
              claim="the lead over the flow at t = 1e5 grows with the step size")
+window_top = particles.flow_margins(freqs, M, torch.tensor([step_sizes[-1] * (margins.shape[1] - 1)], dtype=torch.float64))[0, 0].item() + 2.0
+ledger.check("eta100-start-above-window", margins[-1, 1, 0].item() - window_top, lower=0, strict=True, section=section,
+             claim="eta = 100: m_1 of the most frequent token minus the top of the left panel's y-range (flow margin at the last time + 2)")
 
 # %% [markdown]
 # ```{glue:figure} fig_particles_flow
 # :name: fig-particles-flow
-# :alt: Left, the margins of the most frequent and the rarest token against the time eta t on a log scale, for four step sizes, with the gradient-flow solution dashed; every discrete curve lies on or above the flow; the curves of step sizes 0.1 and 1 cover the flow, and those of 10 and 100 start above it. Right, the lead of the discrete margin over the flow for the rarest token on log-log axes, positive for every step size, peaking near time 100 and then decreasing, larger for larger step sizes.
+# :alt: Left, the margins of the most frequent and the rarest token against the time eta t on a log scale, for four step sizes, with the gradient-flow solution dashed; every discrete curve lies on or above the flow; the curves of step sizes 0.1 and 1 cover the flow, and those of 10 and 100 start above it. Right, the lead of the discrete margin over the flow for the rarest token on log-log axes, positive for every step size, rising to a peak and then decreasing, larger for larger step sizes.
 #
 # Left: margins against $\tau = \eta t$ for gradient descent (colours) and gradient flow
-# (dashed); at $\eta = 100$ the most frequent token starts at $m_1 = 34$, above the window, and
+# (dashed); at $\eta = 100$ the most frequent token starts at $m_1 =$ {glue:text}`m1_top_100`, above the window, and
 # the curves for $\eta = 0.1$ and $1$ lie on top of the flow. Right: the lead $m_t(x) - m(\eta t)$
 # of the rarest token.
 # ```
@@ -445,7 +497,7 @@ ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, section=sec
 # %% [markdown]
 # ```{glue:figure} fig_particles_lag
 # :name: fig-particles-lag
-# :alt: Left, for each token the gap between the most frequent token's margin and its own against the step on a log scale; each gap rises to a peak between steps 10 and 100, higher for rarer tokens, and then settles on a dotted line at the log of the frequency ratio. Right, the final gaps against the log frequency ratios for Zipf exponents 1 and 2; all points lie on the diagonal.
+# :alt: Left, for each token the gap between the most frequent token's margin and its own against the step on a log scale; each gap rises to a peak early in the run, higher for rarer tokens, and then settles on a dotted line at the log of the frequency ratio. Right, the final gaps against the log frequency ratios for Zipf exponents 1 and 2; all points lie on the diagonal.
 #
 # Left: lag of every token behind the most frequent one ($\eta = 1$); dotted, $\log(p_{\max}/p(x))$.
 # Right: lag at $t = 10^5$ against $\log(p_{\max}/p(x))$ for Zipf exponents 1 and 2.
@@ -487,10 +539,12 @@ particles_plots.widget(step_size=1.0, exponent=1.0, num_classes=M)
 # $e^m - 1 + (M-1) m = p M \tau$. Write $e^m = p M \tau (1 + \epsilon)$: then
 # $p M \tau \, \epsilon = 1 - (M-1) m$, so $\epsilon \approx -(M-1) \log(p M \tau)/(p M \tau)$
 # and $m = \log(p M \tau) + \log(1 + \epsilon)$ gives the expansion. For the rarest token
-# $p \approx 0.034$, so $p M \tau \approx 3400$ and the correction is about
-# $-9 \times 8.1 / 3400 \approx -0.021$: the flow margin sits just *below* its asymptote, and
-# gradient descent, slightly ahead of the flow, sits a little closer. This is the
-# {glue:text}`log_deviation` measured above.
+# $p \approx$ {glue:text}`p_rare`, so at $\tau = 10^4$, $p M \tau \approx$ {glue:text}`pMtau`,
+# $\log(p M \tau) \approx$ {glue:text}`log_pMtau`, and the correction
+# $-(M - 1) \log(p M \tau) / (p M \tau)$ is about {glue:text}`flow_correction`: the flow margin
+# sits just *below* its asymptote, and gradient descent, slightly ahead of the flow, sits a
+# little closer, at {glue:text}`rare_deviation`. The rarest token has the largest gap of all,
+# so this is the {glue:text}`log_deviation` measured above.
 # ```
 #
 # ```{exercise}
@@ -498,8 +552,8 @@ particles_plots.widget(step_size=1.0, exponent=1.0, num_classes=M)
 #
 # Explain, without computing, why the asymptotic loss $N(M-1)/(M \eta t)$ does not depend on
 # the frequencies $p$. Then predict what happens to the curves of
-# {numref}`fig-particles-loss` if the Zipf exponent goes from 1 to 2 (rarest token 100
-# times rarer than the first instead of 10 times), and check it with
+# {numref}`fig-particles-loss` if the Zipf exponent goes from 1 to 2 (rarest token
+# {glue:text}`span_a2` times rarer than the first instead of {glue:text}`span_a1` times), and check it with
 # `particles.orthonormal_margins` and `particles.margin_loss`.
 # ```
 #
@@ -511,9 +565,13 @@ particles_plots.widget(step_size=1.0, exponent=1.0, num_classes=M)
 # proportional to its frequency. The product $p(x) \cdot (M-1)/(\eta p(x) M t)$ is the same
 # for every token, so the loss counts tokens, not probability mass, and sums to
 # $N (M-1)/(M \eta t)$. With exponent 2 the limit is the same, but the rare tokens reach
-# their asymptotic regime $\eta p(x) M t \gg (M-1)\, m_t(x)$ about 10 times later, so the
-# bump of each curve moves to the right and the approach to 1 is slower; at $t = 10^5$ and
-# $\eta = 1$ the ratio is {glue:text}`ratio_a2` instead of {glue:text}`ratio_a1`.
+# their asymptotic regime $\eta p(x) M t \gg (M-1)\, m_t(x)$ later: the time needed scales
+# like $1/p(x)$ (up to the logarithm), and the rarest token's frequency drops from
+# {glue:text}`p_rare_a1` to {glue:text}`p_rare_a2`, so it gets there about
+# {glue:text}`rare_ratio` times later. The bump of each curve moves to the right (at
+# $\eta = 1$ it peaks at $t =$ {glue:text}`bump_time_a2` instead of {glue:text}`bump_time_a1`)
+# and the approach to 1 is slower; at $t = 10^5$ the ratio is {glue:text}`ratio_a2` instead
+# of {glue:text}`ratio_a1`.
 # ```
 #
 # ```{exercise}

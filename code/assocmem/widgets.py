@@ -31,7 +31,8 @@ def figure_widget(draw: Callable[..., object], controls: dict[str, w.ValueWidget
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox(list(controls.values())), out])
+    # Controls wrap onto several rows instead of overflowing a narrow page.
+    return w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
 
 
 def _slider(kind, description, value, **kwargs):
