@@ -113,6 +113,27 @@ def test_separable_problem_has_zero_excess():
     assert (optima.misclassified(ex2.minimiser.gamma, E2, t2) == False).all()  # noqa: E712
 
 
+def test_weakly_separable_problem_has_no_minimiser():
+    # Tokens 1 and 2 (class 0) antipodal, token 3 (class 1) perpendicular: gamma = (0, -1) has
+    # eps_x gamma . e_x = (0, 0, 1) >= 0, no gamma has all three > 0, and the e_x span the plane.
+    E = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    p = torch.tensor([0.4, 0.35, 0.25], dtype=torch.float64)
+    t = torch.tensor([0, 0, 1])
+    assert optima.separating_direction(E, U2, p, t) is None
+    weak = optima.weakly_separating_direction(E, U2, p, t)
+    assert weak is not None and torch.allclose(weak, torch.tensor([0.0, -1.0], dtype=torch.float64), atol=1e-9)
+    # The loss decreases strictly along the weak direction from any point: no minimiser.
+    starts = torch.randn(20, 2, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    along = optima.logistic_loss(starts[:, None, :] + torch.tensor([0.0, 1.0, 10.0])[None, :, None] * weak, E, U2, p, t)
+    assert (torch.diff(along, dim=1) < 0).all()
+    with pytest.raises(ValueError, match="weakly separable"):
+        optima.cross_entropy_minimiser(E, U2, p, t)
+    # Generic non-separable problems are not flagged (their minimisers exist and are stationary).
+    for n, seed in [(30, 9), (30, 7), (3, 81)]:
+        En, Un, pn, tn = problem(n, seed)
+        assert optima.weakly_separating_direction(En, Un, pn, tn) is None
+
+
 def test_grid_excess_matches_manual_computation():
     E, U, p, t = problem(30, 9)
     land = landscape.evaluate(E, U, p, t, (-1, 0.5), (-0.5, 1.5), 40)

@@ -21,9 +21,9 @@
 # above that critical value is harmless when the memory has room for every token but
 # keeps the loss oscillating when it does not.
 #
-# **Prerequisites**: the chapter on one associative memory (scores, margins, the Hebbian
-# first step), and the particle and two-particle chapters (margins as interacting particles,
-# loss spikes).
+# **Prerequisites**: {ref}`chap-associative-memory` (scores, margins, the Hebbian first
+# step), {ref}`chap-particles` (margins as interacting particles) and
+# {ref}`chap-two-particles` (loss spikes).
 #
 # **Run time**: about 15 s on a laptop CPU.
 # ```
@@ -64,9 +64,21 @@ for d, (run, sharp) in runs.items():
 plots.glue_figure("fig_many_losses", sp.draw_many_particles_losses(runs, shown=30))
 
 log5 = math.log(5)
-run10, run3 = runs[10][0], runs[3][0]
+run10, run5, run3 = runs[10][0], runs[5][0], runs[3][0]
 increments10 = torch.diff(run10.loss, dim=1)
+increments5 = torch.diff(run5.loss, dim=1)
 spikes = int((run3.loss[2, 1:10] > log5).sum())
+# Oscillation after the first steps: how many of the steps t = 10, ..., 98 have L(W_{t+1}) > L(W_t).
+late_start = 10
+rises3 = (torch.diff(run3.loss, dim=1)[:, late_start:] > 0).sum(dim=1)      # one count per step size
+late_steps = run3.loss.shape[1] - 1 - late_start
+# Larger steps are faster at every t >= 1 for d = 10 (at t = 0 all runs sit at W_0 = 0), and from
+# t = 3 on for d = 5: largest difference L(W_t; eta_{k+1}) - L(W_t; eta_k) over those t.
+ordered10 = torch.diff(run10.loss[:, 1:], dim=0).max()
+ordered5 = torch.diff(run5.loss[:, 3:], dim=0).max()
+glue("fc_late_steps", late_steps, display=False)
+glue("fc_rises_d3_eta20", int(rises3[2]), display=False)
+glue("fc_rises_d3_eta10", int(rises3[1]), display=False)
 glue("fc_spikes", spikes, display=False)
 glue("fc_L29_d10", ", ".join(f"{v:.3f}" for v in run10.loss[:, 29].tolist()), display=False)
 glue("fc_acc_d3_eta3", f"{run3.accuracy[0, 99].item():.2f}", display=False)
@@ -82,22 +94,38 @@ ledger.check("d3-spikes", spikes, lower=2, section=section, reference="Cabannes 
              claim="steps t in 1..9 with L(W_t) > log 5, d = 3, eta = 20")
 ledger.check("d3-accuracy", (run3.accuracy[0, 99] - run3.accuracy[2, 99]), lower=0.0, strict=True, section=section,
              claim="weighted accuracy at t = 99 with eta = 3 minus with eta = 20, d = 3")
+ledger.check("d5-monotone", increments5.max(), upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
+             claim="largest increase L(W_{t+1}) - L(W_t) over 100 steps, d = 5, all three step sizes")
+ledger.check("d10-uniformly-faster", ordered10, upper=0.0, strict=True, section=section,
+             claim="largest L(W_t; eta_{k+1}) - L(W_t; eta_k) over t = 1..99 and eta in {3, 10, 20}, d = 10")
+ledger.check("d5-faster-after-first-steps", ordered5, upper=0.0, strict=True, section=section,
+             claim="largest L(W_t; eta_{k+1}) - L(W_t; eta_k) over t = 3..99 and eta in {3, 10, 20}, d = 5")
+ledger.check("d3-eta20-keeps-oscillating", int(rises3[2]), lower=late_steps // 4, section=section, reference="Cabannes et al. 2024, Fig. 3",
+             claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 20 (at least a quarter of them)")
+ledger.check("d3-eta10-zigzags", int(rises3[1]), lower=late_steps // 4, section=section,
+             claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 10 (at least a quarter of them)")
+ledger.check("d3-eta3-settles", int(rises3[0]), upper=0, section=section,
+             claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 3")
 
 # %% [markdown]
 # ```{glue:figure} fig_many_losses
 # :name: fig-many-losses
-# :alt: Three panels of loss against step on a log scale for step sizes 3, 10 and 20. In dimensions 5 and 10 all curves decrease, faster for larger steps. In dimension 3 the curve for step 20 jumps repeatedly above log 5.
+# :alt: Three panels of loss against step on a log scale for step sizes 3, 10 and 20. In dimensions 5 and 10 all curves decrease, and after the first few steps a larger step gives a lower loss. In dimension 3 the curve for step 20 jumps repeatedly above log 5 and the curves for steps 10 and 20 keep going up and down.
 #
 # Loss $L(W_t)$ over the first 30 steps for $N = M = 5$ tokens in dimension $d = 3, 5, 10$.
 # Titles give the critical step $2 / \lambda_{\max}(\nabla^2 L(0))$ derived below.
 # ```
 #
-# With $d = 10 \geq N$ every curve decreases at every one of the 100 steps, and larger steps
-# are uniformly faster: at $t = 29$ the loss is {glue:text}`fc_L29_d10` for
+# With $d = 10 \geq N$ (and with $d = 5$) every curve decreases at every one of the 100
+# steps. For $d = 10$ larger steps are faster at every step $t \geq 1$ (for $d = 5$ from
+# $t = 3$ on): at $t = 29$, for instance, the loss is {glue:text}`fc_L29_d10` for
 # $\eta = 3, 10, 20$. With $d = 3 < N$ the picture changes: with $\eta = 20$ the loss
 # exceeds its starting value $\log 5$ at {glue:text}`fc_spikes` of the steps $t = 1, \dots, 9$
-# and keeps oscillating, and after 100 steps the frequency-weighted accuracy is
-# {glue:text}`fc_acc_d3_eta20`, against {glue:text}`fc_acc_d3_eta3` with $\eta = 3$.
+# and keeps oscillating: of the {glue:text}`fc_late_steps` steps from $t = 10$ on, the loss
+# goes up at {glue:text}`fc_rises_d3_eta20` with $\eta = 20$, at {glue:text}`fc_rises_d3_eta10`
+# with $\eta = 10$ and at none with $\eta = 3$. After 100 steps the frequency-weighted
+# accuracy is {glue:text}`fc_acc_d3_eta20` with $\eta = 20$, against
+# {glue:text}`fc_acc_d3_eta3` with $\eta = 3$.
 #
 # ## Margins: who pays for a large step
 #
@@ -112,17 +140,35 @@ back = int((rare[2:] > 0).nonzero()[0]) + 2         # first t >= 2 with a positi
 glue("fc_rare_m1", f"{rare[1].item():.2f}", display=False)
 glue("fc_rare_back", back, display=False)
 
+# d = 3: which margins end negative for every step size, and how often each margin reverses
+# direction (m_{t+1} - m_t and m_t - m_{t-1} of opposite signs) over t = 11..98.
+m3 = run3.margins                                    # (step sizes, T, tokens)
+negative_late = (m3[:, -1] < 0).all(dim=0)           # tokens with a negative margin at t = 99 for all eta
+moves = torch.diff(m3[:, late_start:], dim=1)
+reversals = (moves[:, 1:] * moves[:, :-1] < 0).sum(dim=1)     # (step sizes, tokens)
+reversal_steps = moves.shape[1] - 1
+glue("fc_d3_negative", ", ".join(str(x) for x in (negative_late.nonzero().flatten() + 1).tolist()), display=False)
+glue("fc_reversal_steps", reversal_steps, display=False)
+glue("fc_reversals_min", int(reversals[1:].min()), display=False)
+glue("fc_reversals_eta3", int(reversals[0].max()), display=False)
+
 # %% tags=["remove-cell"]
 section = "Margins: who pays for a large step"
 ledger.check("d10-rare-negative", rare[1], upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="margin of the rarest token after the first step, d = 10, eta = 20")
 ledger.check("d10-rare-recovers", back, upper=6, section=section,
              claim="first step t >= 2 at which that margin is positive again (within 5 steps of t = 1)")
+ledger.check("d3-rare-margins-negative", bool(negative_late[-1]) and not bool(negative_late[0]), section=section,
+             claim="d = 3: the rarest token ends (t = 99) with a negative margin for every eta, the most frequent does not")
+ledger.check("d3-margins-zigzag", int(reversals[1:].min()), lower=reversal_steps // 2, section=section,
+             claim="fewest direction reversals over t = 11..98 of any token's margin, d = 3, eta in {10, 20} (at least half the steps)")
+ledger.check("d3-eta3-margins-smooth", int(reversals[0].max()), upper=2, section=section,
+             claim="most direction reversals over t = 11..98 of any token's margin, d = 3, eta = 3")
 
 # %% [markdown]
 # ```{glue:figure} fig_many_margins
 # :name: fig-many-margins
-# :alt: A three by three grid of panels, rows d = 3, 5, 10 and columns step size 3, 10, 20, each showing the margins of five tokens against step. For d = 10 all margins end positive; the rarest dips below zero after one step with step 20. For d = 3 with step 20 the margins zigzag around zero.
+# :alt: A three by three grid of panels, rows d = 3, 5, 10 and columns step size 3, 10, 20, each showing the margins of five tokens against step. For d = 10 all margins end positive; the rarest dips below zero after one step with step 20. For d = 3 the rarest tokens stay below zero, and with steps 10 and 20 every margin zigzags from step to step.
 #
 # Margins of the five tokens over the first 30 steps, for each dimension (rows) and step
 # size (columns). Token 1 is the most frequent.
@@ -133,9 +179,12 @@ ledger.check("d10-rare-recovers", back, upper=6, section=section,
 # {glue:text}`fc_rare_m1` and becomes positive again at $t =$ {glue:text}`fc_rare_back`.
 # This is the two-particle spike again, now with five particles; as there, it does no
 # lasting harm. With $d = 3$ the particles cannot all move apart: five embeddings in
-# $\mathbb{R}^3$ interfere at every step, the rare tokens' margins are pushed below zero
-# by the frequent ones, and with $\eta = 20$ (and, more mildly, $\eta = 10$) every margin
-# zigzags from step to step.
+# $\mathbb{R}^3$ interfere at every step, and the rare tokens' margins are pushed below zero
+# by the frequent ones (tokens {glue:text}`fc_d3_negative` end with a negative margin for
+# all three step sizes). With $\eta = 10$ and $\eta = 20$ every margin zigzags: of the
+# {glue:text}`fc_reversal_steps` steps $t = 11, \dots, 98$, each token's margin reverses
+# direction at least {glue:text}`fc_reversals_min` times, against at most
+# {glue:text}`fc_reversals_eta3` with $\eta = 3$.
 #
 # ## The critical step at initialisation
 #
@@ -179,6 +228,10 @@ for d, (run, sharp) in runs.items():
     late_sharp[d] = memory.sharpness(run.W[:, 30], E, U, p, t)   # at W_30, one value per step size
 glue("fc_sharp30_d10", f"{late_sharp[10][2].item():.4f}", display=False)
 glue("fc_sharp30_d3", f"{late_sharp[3][2].item():.3f}", display=False)
+E10, U10, p10, t10 = sp.many_particles_problem(10, 43)
+with sp.single_thread():
+    sharp_path10 = memory.sharpness(run10.W[2, 30:], E10, U10, p10, t10)   # d = 10, eta = 20, t = 30..100
+crit = torch.tensor([r[3] for r in rows], dtype=torch.float64)  # critical steps, d = 3, 5, 10
 
 # %% tags=["remove-cell"]
 section = "The critical step at initialisation"
@@ -190,6 +243,14 @@ ledger.check("d10-sharpness-drops", 20.0 * late_sharp[10][2], upper=2.0, strict=
              claim="eta * sharpness(W_30) for d = 10, eta = 20: the iterates have left the unstable region")
 ledger.check("d3-eta20-stays-unstable", 20.0 * late_sharp[3][2], lower=2.0, strict=True, section=section,
              claim="eta * sharpness(W_30) for d = 3, eta = 20: still above 2")
+ledger.check("eta20-above-all-critical", 20.0 / crit.max(), lower=1.0, strict=True, section=section,
+             claim="eta / (2 / sharpness(0)) for eta = 20, smallest over d in {3, 5, 10}")
+ledger.check("eta10-above-critical-d3-d5", 10.0 / crit[:2].max(), lower=1.0, strict=True, section=section,
+             claim="eta / (2 / sharpness(0)) for eta = 10, smallest over d in {3, 5}")
+ledger.check("eta10-below-critical-d10", 10.0 / crit[2], upper=1.0, strict=True, section=section,
+             claim="eta / (2 / sharpness(0)) for eta = 10, d = 10")
+ledger.check("d10-sharpness-keeps-falling", torch.diff(sharp_path10).max(), upper=0.0, strict=True, section=section,
+             claim="largest change of sharpness(W_t) between consecutive steps t = 30..100, d = 10, eta = 20")
 
 # %% [markdown]
 # The critical steps $2/\lambda_{\max}(\nabla^2 L(0))$ are {glue:text}`fc_crit` for
@@ -197,19 +258,20 @@ ledger.check("d3-eta20-stays-unstable", 20.0 * late_sharp[3][2], lower=2.0, stri
 # only $d = 3$ oscillates. The instability at $W = 0$ explains the overshoot of the first
 # step and nothing more: one step carries the memory to a region where the softmax is
 # confident and the Hessian small. With $d = 10$ and $\eta = 20$ the sharpness at $W_{30}$
-# is {glue:text}`fc_sharp30_d10`, far below $2/\eta = 0.1$, and it keeps shrinking as
-# margins grow. With $d = 3$ the tokens cannot all be confident at once, the sharpness at
+# is {glue:text}`fc_sharp30_d10`, far below $2/\eta = 0.1$, and it decreases at every
+# later step as the margins grow. With $d = 3$ the tokens cannot all be confident at once, the sharpness at
 # $W_{30}$ is still {glue:text}`fc_sharp30_d3` $> 2/\eta$, and gradient descent keeps
 # bouncing across a valley it cannot settle in. The next chapter studies that regime,
 # $d < N$, in the plane.
 #
 # ## Explore
 #
-# Vary the dimension, the step size and the seed of the embeddings. The title gives
-# $\eta\, \lambda_{\max}(\nabla^2 L(0)) / 2$: above 1 the first step overshoots.
+# Vary the dimension, the step size, the seed of the embeddings and the number of steps.
+# The title gives $\eta\, \lambda_{\max}(\nabla^2 L(0)) / 2$: above 1 the first step
+# overshoots.
 
 # %%
-sp.many_particles_widget(d=10, step_size=20.0, seed=43)
+sp.many_particles_widget(d=10, step_size=20.0, seed=43, steps=30)
 
 # %% [markdown]
 # ## Exercises
@@ -217,10 +279,14 @@ sp.many_particles_widget(d=10, step_size=20.0, seed=43)
 # ```{exercise}
 # :label: ex-many-d4
 #
-# Before moving the sliders, predict what happens with $\eta = 20$ when you change the
-# seed of the embeddings, first with $d = 3$ and then with $d = 4$ (still fewer dimensions
-# than tokens): persistent oscillation as for $d = 3$ and seed 43, or a loss that settles
-# into a monotone decrease as for $d = 5$? Then try seeds 43 to 52.
+# Predict what happens with $\eta = 20$ when you change the seed of the embeddings, first
+# with $d = 3$ and then with $d = 4$ (still fewer dimensions than tokens): persistent
+# oscillation as for $d = 3$ and seed 43, or a loss that settles into a monotone decrease
+# as for $d = 5$? Then check over seeds 43 to 52 with 200 steps, either with the widget
+# (set the steps slider to 200) or, to read off the numbers, with
+# `r = train.gd(*sp.many_particles_problem(d, seed), 20.0, 200)`: does the loss still rise
+# after $t = 20$ (`torch.diff(r.loss[0, 20:]).max() > 0`), and what is the final accuracy
+# `r.accuracy[0, -1]`?
 # ```
 #
 # ```{solution} ex-many-d4

@@ -2,21 +2,25 @@
 
 With M = 2 outputs the loss depends on a memory W only through the score difference
 s(x, 0) - s(x, 1) = gamma . e_x, gamma = W^T (u_0 - u_1) in R^d (see ``landscape``).
-With sigma_x = +1 when f*(x) = 0 and -1 when f*(x) = 1, the cross-entropy is the
-logistic loss
+With the label sign eps_x = +1 when f*(x) = 0 and -1 when f*(x) = 1, the cross-entropy
+is the logistic loss
 
-    L(gamma) = sum_x p(x) log(1 + exp(-sigma_x gamma . e_x)),                (S.1)
+    L(gamma) = sum_x p(x) log(1 + exp(-eps_x gamma . e_x)),                  (S.1)
 
-convex in gamma, with gradient -sum_x p(x) sigma_x s(-sigma_x gamma . e_x) e_x and
+convex in gamma, with gradient -sum_x p(x) eps_x s(-eps_x gamma . e_x) e_x and
 Hessian sum_x p(x) s(gamma . e_x) s(-gamma . e_x) e_x e_x^T (s the logistic function).
-It has a minimiser exactly when no gamma separates the tokens; then Newton's method
-finds it to machine precision.
+With every p(x) > 0, it has a unique minimiser when no nonzero gamma has
+eps_x gamma . e_x >= 0 for every x; then Newton's method finds it to machine precision.
+When such a gamma exists with one product > 0 (the tokens are separable, strictly or
+weakly), L has no minimiser.
 
-The 0-1 loss of gamma depends only on its direction (ties, gamma . e_x = 0, predict
-class 0, as ``torch.argmax`` does). In d = 2 it is piecewise constant in the angle of
-gamma, with jumps only at the 2N critical angles where gamma . e_x = 0; evaluating one
-direction inside every arc, every critical direction and gamma = 0 gives the best
-linear memory exactly (``best_linear``).
+The 0-1 loss of gamma depends only on its direction: the memory predicts class 0 when
+gamma . e_x >= 0 (a tie goes to class 0, as ``torch.argmax`` does), so token x is wrong
+when eps_x gamma . e_x < 0, or gamma . e_x = 0 and f*(x) = 1; L01 weights the wrong
+tokens by p(x). In d = 2 it is piecewise constant in the angle of gamma, with jumps only
+at the 2N critical angles (two per line gamma . e_x = 0); evaluating one direction
+inside every arc, every critical direction and gamma = 0 gives the best linear memory
+exactly (``best_linear``).
 
 All tensors are float64 on the CPU.
 """
@@ -40,7 +44,7 @@ def _binary_problem(E, U, freqs, targets):
         raise ValueError("U must have two distinct rows (u_0 != u_1): equal unembeddings cannot separate the classes.")
     p = _checks.freqs(freqs, E.shape[0])
     t = _checks.targets(targets, E.shape[0], 2)
-    sign = 1.0 - 2.0 * t.to(E.dtype)  # +1 for class 0, -1 for class 1
+    sign = 1.0 - 2.0 * t.to(E.dtype)  # eps_x: +1 for class 0, -1 for class 1
     return E, U, p, t, sign
 
 
@@ -75,10 +79,10 @@ def zero_one(gamma, E, freqs, targets) -> torch.Tensor:
 
 
 def separating_direction(E, U, freqs, targets) -> torch.Tensor | None:
-    """The hard-margin direction (unit gamma maximising min_x sigma_x gamma . e_x) if it is > 0, else None.
+    """The hard-margin direction (unit gamma maximising min_x eps_x gamma . e_x) if it is > 0, else None.
 
     Tokens of zero frequency are ignored. Solved as min |gamma|^2 subject to
-    sigma_x gamma . e_x >= 1 (SLSQP), after a linear-programming feasibility check.
+    eps_x gamma . e_x >= 1 (SLSQP), after a linear-programming feasibility check.
     """
     from scipy.optimize import linprog, minimize
 
@@ -94,6 +98,34 @@ def separating_direction(E, U, freqs, targets) -> torch.Tensor | None:
         constraints=[{"type": "ineq", "fun": lambda g: A @ g - 1.0, "jac": lambda g: A}], options={"ftol": 1e-14, "maxiter": 500},
     )
     g = result.x if result.success and (A @ result.x >= 1 - 1e-9).all() else feasible.x
+    g = torch.as_tensor(g, dtype=E.dtype)
+    return g / g.norm()
+
+
+def weakly_separating_direction(E, U, freqs, targets, tol: float = 1e-9) -> torch.Tensor | None:
+    """A unit gamma with eps_x gamma . e_x >= 0 for every token of positive frequency and > 0 for one, else None.
+
+    Such a gamma exists exactly when the loss (S.1) has no minimiser (every p(x) > 0).
+    Found by the linear program max sum_x eps_x gamma . e_x subject to eps_x gamma . e_x >= 0
+    and |gamma_i| <= 1; the answer is verified in floating point: every product >= -tol
+    (relative to |gamma|) and the largest > sqrt(tol).
+    """
+    from scipy.optimize import linprog
+
+    E, U, p, _, sign = _binary_problem(E, U, freqs, targets)
+    tol = _checks.positive("tol", tol)
+    A = (sign[:, None] * E)[p > 0].numpy()
+    d = A.shape[1]
+    result = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=[(-1.0, 1.0)] * d, method="highs")
+    if result.status != 0:
+        return None
+    g = result.x
+    norm = float(np.linalg.norm(g))
+    if norm == 0.0:
+        return None
+    products = A @ (g / norm)
+    if products.min() < -tol or products.max() <= math.sqrt(tol):
+        return None
     g = torch.as_tensor(g, dtype=E.dtype)
     return g / g.norm()
 
@@ -120,7 +152,7 @@ class Minimiser:
 
 
 def _loss_grad_hess(gamma, A, p):
-    z = A @ gamma  # sigma_x gamma . e_x
+    z = A @ gamma  # eps_x gamma . e_x
     loss = torch.nn.functional.softplus(-z) @ p
     s = torch.sigmoid(-z)
     grad = -(A.T @ (p * s))
@@ -133,7 +165,9 @@ def cross_entropy_minimiser(E, U, freqs, targets, tol: float = 1e-13, max_iter: 
 
     Stops when |grad L| <= tol. Raises RuntimeError if that is not reached in ``max_iter``
     steps. A separable problem has no minimiser: the result then holds the hard-margin
-    direction, ``separable=True`` and ``loss=0.0`` (the infimum).
+    direction, ``separable=True`` and ``loss=0.0`` (the infimum). A weakly separable
+    problem (some nonzero gamma with every eps_x gamma . e_x >= 0, one of them > 0, but
+    none with all > 0) has no minimiser either, and its infimum is not 0: ValueError.
     """
     E, U, p, t, sign = _binary_problem(E, U, freqs, targets)
     tol = _checks.positive("tol", tol)
@@ -141,6 +175,12 @@ def cross_entropy_minimiser(E, U, freqs, targets, tol: float = 1e-13, max_iter: 
     direction = separating_direction(E, U, p, t)
     if direction is not None:
         return Minimiser(direction, landscape.to_memory(direction, U), 0.0, math.nan, True, 0)
+    weak = weakly_separating_direction(E, U, p, t)
+    if weak is not None:
+        raise ValueError(
+            f"the tokens are weakly separable: gamma = {weak.tolist()} has eps_x gamma . e_x >= 0 for every token "
+            "(some = 0, one > 0), so the cross-entropy decreases along it and has no minimiser."
+        )
     A = sign[:, None] * E
     gamma = torch.zeros(E.shape[1], dtype=E.dtype)
     loss, grad, hess = _loss_grad_hess(gamma, A, p)

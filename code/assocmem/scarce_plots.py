@@ -104,6 +104,7 @@ def draw_many_particles(d: int = 10, step_size: float = 20.0, seed: int = 43, st
     with single_thread():
         E, U, p, t = many_particles_problem(d, seed)
         step_size = _checks.positive("step_size", step_size)
+        steps = _checks.count("steps", steps, minimum=1)
         run = train.gd(E, U, p, t, step_size, steps, show_progress=False)
         sharp = float(memory.sharpness(torch.zeros(d, d, dtype=torch.float64), E, U, p, t))
         fig, axes = plots.figure(ncols=2, width=9.0, height=3.2)
@@ -126,12 +127,14 @@ def draw_many_particles(d: int = 10, step_size: float = 20.0, seed: int = 43, st
         return fig
 
 
-def many_particles_widget(d: int = 10, step_size: float = 20.0, seed: int = 43) -> w.VBox:
-    """Sliders for the dimension, the step size and the embedding seed over ``draw_many_particles``."""
+def many_particles_widget(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30) -> w.VBox:
+    """Sliders for the dimension, the step size, the embedding seed and the number of steps over ``draw_many_particles``."""
+    steps = _checks.count("steps", steps, minimum=1)
     controls = {
         "d": _slider(w.IntSlider, "dimension d", d, min=2, max=12, step=1),
         "step_size": _slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.05),
         "seed": _slider(w.IntSlider, "embedding seed", seed, min=0, max=100, step=1),
+        "steps": _slider(w.IntSlider, "steps", steps, min=10, max=max(300, steps), step=10),
     }
     return figure_widget(draw_many_particles, controls)
 
