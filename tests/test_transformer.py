@@ -266,3 +266,27 @@ def test_longest_decrease():
     assert T.longest_decrease(values).tolist() == [3, 2]
     with pytest.raises(ValueError, match="values"):
         T.longest_decrease(torch.zeros(5))
+
+
+def test_swap_quartet_cannot_be_separated_with_uniform_attention(net):
+    """With W_K^1 = W_K^2 = 0 the last-position logits are additive over (position, token) pairs,
+    so rows 0 + 2 equal rows 1 + 3 for any W_O^2; a content-dependent key memory breaks this."""
+    tokens, targets = T.swap_quartet(trigger=0, a=5, b=6, filler=7)
+    assert tokens.shape == (4, 5) and targets.tolist() == [5, 6, 5, 6]
+    assert (tokens[:, -1] == 0).all() and ((tokens[:, :-1] == 0).sum(1) == 1).all()  # second occurrence at the end
+    first = (tokens[:, :-1] == 0).int().argmax(1)
+    assert torch.equal(tokens[torch.arange(4), first + 1], targets)  # target = token after the first trigger
+    g = torch.Generator().manual_seed(5)
+    W_O2 = 3.0 * torch.randn(3, 8, 8, generator=g, dtype=torch.float64)
+    logits = T.forward(net, {"W_O2": W_O2}, tokens)[:, :, -1]  # (S, 4, V)
+    gap = logits[:, 0] + logits[:, 2] - logits[:, 1] - logits[:, 3]
+    assert gap.abs().max() < 1e-12 * logits.abs().max()
+    margin = logits[:, :, 5] - logits[:, :, 6]  # > 0 means a beats b
+    assert ((margin[:, 0] <= 0) | (margin[:, 2] <= 0) | (margin[:, 1] >= 0) | (margin[:, 3] >= 0)).all()
+    keyed = {"W_O2": W_O2, "W_K2": 2.0 * torch.randn(1, 8, 8, generator=g, dtype=torch.float64)}
+    logits = T.forward(net, keyed, tokens)[:, :, -1]
+    assert (logits[:, 0] + logits[:, 2] - logits[:, 1] - logits[:, 3]).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="different"):
+        T.swap_quartet(0, 5, 5, 7)
+    with pytest.raises(ValueError, match="filler"):
+        T.swap_quartet(0, 5, 6, -1)

@@ -2,14 +2,14 @@
 
 The simplified model of *Birth of a Transformer* (Bietti et al. 2023), book chapter
 "Inside a small Transformer". With token embeddings e_z (rows of ``E``, V x d),
-positional embeddings p_t (rows of ``P``), unembeddings u_y (rows of ``U``) and the
-causal softmax ``att`` with scores scaled by 1 / sqrt(d) and queries equal to the
-residual stream (W_Q = identity):
+positional embeddings rho_t (rows of ``P``), unembeddings u_y (rows of ``U``) and the
+causal softmax ``softmax_s`` over positions s <= t, with scores scaled by 1 / sqrt(d) and
+queries equal to the residual stream (W_Q = identity):
 
-    x_t   = e_{z_t} + p_t                                                  (T.1)
-    h^1_t = x_t + W_O^1 sum_{s<=t} att_s(x_t^T W_K^1 x_s / sqrt d) W_V^1 x_s   (T.2)
-    h^2_t = h^1_t + W_O^2 sum_{s<=t} att_s(h^1_t^T W_K^2 h^1_s / sqrt d) W_V^2 h^1_s  (T.3)
-    logit_y(t) = u_y^T h^2_t                                              (T.4)
+    x_t   = e_{z_t} + rho_t                                                    (T.1)
+    h^1_t = x_t + W_O^1 sum_{s<=t} softmax_s(x_t^T W_K^1 x_s / sqrt d) W_V^1 x_s   (T.2)
+    h^2_t = h^1_t + W_O^2 sum_{s<=t} softmax_s(h^1_t^T W_K^2 h^1_s / sqrt d) W_V^2 h^1_s  (T.3)
+    logit_y(t) = u_y^T h^2_t                                                   (T.4)
 
 No layer norm, no MLP. E, P, U, W_V^1, W_O^1, W_V^2 are frozen random matrices (entries of
 variance 1/d, so every vector has norm about 1); W_K^1, W_K^2, W_O^2 are the memories, each
@@ -185,6 +185,25 @@ def induction_loss(net: Network, params: dict[str, torch.Tensor], batch: inducti
     loss = torch.logsumexp(logits, -1) - logits.gather(-1, y.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1)
     acc = (logits.argmax(-1) == y).to(DTYPE)
     return loss.mean(-1), acc.mean(-1)
+
+
+def swap_quartet(trigger: int, a: int, b: int, filler: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Four length-5 sequences that no memory on uniform-attention features can all recall.
+
+    Rows (q = trigger, c = filler): q a c b q, q b c a q, c b q a q, c a q b q; the last
+    position is the second occurrence of q, so the targets (token after the first q) are
+    a, b, a, b. Rows 0 and 2 together hold the same (position, token) pairs as rows 1 and 3.
+    When both attentions are uniform (W_K^1 = W_K^2 = 0) the logits at the last position are a
+    sum over positions r of terms that depend only on (r, z_r), so for every W_O^2
+    logits[0] + logits[2] = logits[1] + logits[3] (the chapter's exercise). Returns tokens
+    (4, 5) int64 and targets (4,) int64.
+    """
+    values = [_checks.count(name, v) for name, v in (("trigger", trigger), ("a", a), ("b", b), ("filler", filler))]
+    if len(set(values)) != 4:
+        raise ValueError(f"trigger, a, b and filler must be four different tokens, got {values}.")
+    q, a, b, c = values
+    tokens = torch.tensor([[q, a, c, b, q], [q, b, c, a, q], [c, b, q, a, q], [c, a, q, b, q]])
+    return tokens, torch.tensor([a, b, a, b])
 
 
 def _row_margins(s: torch.Tensor) -> torch.Tensor:
@@ -494,14 +513,14 @@ def run_experiment(experiment: str, tier: str | None = None, seed: int = 0, inde
 
 
 @gallery.register("induction-wo2-only", chapter="transformers/induction_head",
-                  alt="Loss against SGD step for four step sizes when only the output matrix of the second attention "
-                  "layer is trained, and the margins of five tokens in that memory for the two largest step sizes.")
+                  alt="Loss against SGD step, one curve per step size, when only the output matrix of the second attention "
+                  "layer is trained, and the margins of a few tokens in that memory for the two largest step sizes.")
 def figure_a_build(tier: str = "ci"):
     return figure_a(run_experiment("a", tier))
 
 
 @gallery.register("induction-all-memories", chapter="transformers/induction_head",
-                  alt="Loss and in-context accuracy against SGD step for four step sizes when both key matrices and the "
-                  "second output matrix are trained, and the key-memory margins of the five trigger tokens.")
+                  alt="Loss and in-context accuracy against SGD step, one curve per step size, when both key matrices and the "
+                  "second output matrix are trained, and the key-memory margins of the trigger tokens.")
 def figure_b_build(tier: str = "ci"):
     return figure_b(run_experiment("b", tier))
