@@ -131,7 +131,7 @@ ledger.check("score-recursion-equals-gd", score_error, upper=1e-10, section=sect
 # correlated embeddings with different outputs ($\langle v_x, v_{x'} \rangle < 0$), but also
 # negatively correlated embeddings with the same output. For the two tokens
 # of the next chapter ($\langle e_1, e_2 \rangle = \alpha$, $U = I$, $f^*(x) = x$),
-# $\kappa = 2 \begin{psmallmatrix} 1 & -\alpha \\ -\alpha & 1 \end{psmallmatrix}$, and the first
+# $\kappa = 2 \begin{pmatrix} 1 & -\alpha \\ -\alpha & 1 \end{pmatrix}$, and the first
 # step gives $m_1(2) = \eta (p_2 - \alpha p_1)$: with $\alpha = 0.95$ and $p = (0.75, 0.25)$
 # the rare token is misclassified after one step, whatever $\eta$.
 
@@ -586,9 +586,9 @@ particles_plots.widget(step_size=1.0, exponent=1.0, num_classes=M)
 # ```{solution} ex-particles-binary
 # :class: dropdown
 #
-# At $m_0 = 0$, $\sigma(0) = 1/2$ and $\kappa = 2 \begin{psmallmatrix} 1 & -\alpha \\ -\alpha & 1 \end{psmallmatrix}$,
+# At $m_0 = 0$, $\sigma(0) = 1/2$ and $\kappa = 2 \begin{pmatrix} 1 & -\alpha \\ -\alpha & 1 \end{pmatrix}$,
 # so $m_1(2) = \eta (p_2 - \alpha p_1)$, negative iff $\alpha p_1 > p_2$, and $\eta > 0$ only
 # scales it. With equal outputs the problem has a single class: in a two-class setting
-# with $v_1 = v_2$ the kernel becomes $2 \begin{psmallmatrix} 1 & \alpha \\ \alpha & 1 \end{psmallmatrix}$
+# with $v_1 = v_2$ the kernel becomes $2 \begin{pmatrix} 1 & \alpha \\ \alpha & 1 \end{pmatrix}$
 # and a positive correlation *helps* the rare token, $m_1(2) = \eta (p_2 + \alpha p_1)$.
 # ```
