@@ -18,18 +18,11 @@ import argparse
 import time
 
 import torch
+from timing import best_of
 import torch.nn.functional as F
 
 from assocmem import data, memory, particles, train
 
-
-def best_of(fn, repeats: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def orthonormal(n: int = 256, steps: int = 1000, repeats: int = 2) -> None:

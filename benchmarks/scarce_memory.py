@@ -16,18 +16,11 @@ from __future__ import annotations
 import time
 
 import torch
+from timing import best_of
 
 from assocmem import landscape, memory, optima
 from assocmem import scarce_plots as sp
 
-
-def best_of(fn, repeats: int = 3):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def sharpness_map(num: int = 100) -> None:

@@ -110,12 +110,14 @@ def _sphinx_parts():
     from docutils import nodes
     from sphinx.util.docutils import SphinxDirective
 
+    from .ledger import toc_order
+
     class ChapterList(SphinxDirective):
         """``{chapter-list}``: one row per chapter of the book (every ``.py`` page, in reading order)."""
 
         def run(self):
             env = self.env
-            order = _reading_order(env)
+            order = toc_order(env)
             parts = _part_captions(env)
             docs = [doc for doc in order if Path(env.doc2path(doc)).suffix == ".py"]
             infos = {doc: chapter_info(env.doc2path(doc)) for doc in docs}
@@ -178,21 +180,6 @@ def _row(nodes, cells):
         entry += nodes.paragraph("", "", cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell)))
         row += entry
     return row
-
-
-def _reading_order(env) -> list[str]:
-    order, seen = [], set()
-
-    def visit(doc):
-        if doc in seen:
-            return
-        seen.add(doc)
-        order.append(doc)
-        for child in env.toctree_includes.get(doc, []):
-            visit(child)
-
-    visit(env.config.root_doc)
-    return order
 
 
 def _part_captions(env) -> dict[str, str]:

@@ -80,7 +80,7 @@ def _read_ledger_pages_last(app, env, docnames: list[str]) -> None:
 
 def _records(app, env) -> list[tuple[str, dict]]:
     """(docname, chapter file contents) for every page in the build, in table-of-contents order."""
-    order = {doc: i for i, doc in enumerate(_toc_order(env))}
+    order = {doc: i for i, doc in enumerate(toc_order(env))}
     found = []
     root = ledger_root(app)
     for path in sorted(root.rglob("*.json")):
@@ -91,7 +91,7 @@ def _records(app, env) -> list[tuple[str, dict]]:
     return sorted(found, key=lambda item: (order.get(item[0], len(order)), item[1]["chapter"]))
 
 
-def _toc_order(env) -> list[str]:
+def toc_order(env) -> list[str]:
     """Documents in reading order (root first), from the toctree the environment knows."""
     order, seen = [], set()
 
