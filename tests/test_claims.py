@@ -10,7 +10,7 @@ from assocmem import claims
 def test_check_passes_records_and_returns_the_value(tmp_path, monkeypatch):
     monkeypatch.setenv(claims.LEDGER_DIR_VARIABLE, str(tmp_path))
     ledger = claims.Ledger("demo", title="Demo chapter")
-    assert ledger.check("slope", torch.tensor(1.0), lower=0.99, upper=1.02, claim="slope", section="S") == 1.0
+    assert ledger.check("slope", torch.tensor(1.0), lower=0.99, upper=1.02, claim="slope", section="S") is True
     ledger.check("flag", np.bool_(True), claim="a flag", section="S")
     saved = json.loads((tmp_path / "demo.json").read_text())
     assert [c["claim_id"] for c in saved["claims"]] == ["slope", "flag"]

@@ -69,10 +69,10 @@ classical_seeds = torch.stack([hopfield.recall_curve("classical", n, [0.05, 0.1,
 
 # %% tags=["remove-cell"]
 section = "From hetero- to auto-association"
-ledger.check("classical-low-load", classical_seeds[:, :2].min(), lower=0.97, section=section,
+assert ledger.check("classical-low-load", classical_seeds[:, :2].min(), lower=0.97, section=section,
              claim="classical network: lowest mean overlap after retrieval at loads 0.05 and 0.1 over 6 draws (n = 100, 10 % flips)",
              reference="Amit et al. 1985")
-ledger.check("classical-high-load", classical_seeds[:, 2].mean(), upper=0.6, section=section,
+assert ledger.check("classical-high-load", classical_seeds[:, 2].mean(), upper=0.6, section=section,
              claim="classical network: mean overlap at load 0.3 (past the capacity 0.138), averaged over 6 draws",
              reference="Amit et al. 1985")
 glue("classical_low", f"{classical_seeds[:, 1].mean().item():.2f}", display=False)
@@ -136,20 +136,20 @@ classical = hopfield.classical_retrieve(X[:40], cues[:40], steps=1)
 
 # %% tags=["remove-cell"]
 section = "Modern Hopfield networks are attention"
-ledger.check("modern-is-attention", attention_gap, upper=1e-12, section=section,
+assert ledger.check("modern-is-attention", attention_gap, upper=1e-12, section=section,
              claim="max |modern Hopfield step - scaled_dot_product_attention| (P = 500, n = 100)",
              reference="Ramsauer et al. 2021")
-ledger.check("modern-one-step-recall", exact, lower=1.0, section=section,
+assert ledger.check("modern-one-step-recall", exact, lower=1.0, section=section,
              claim="fraction of P = 5n patterns recovered exactly (after the sign readout) in one step from 10 %-flipped cues (beta = 0.1)",
              reference="Ramsauer et al. 2021")
-ledger.check("dense-power-2-is-classical", bool(torch.equal(power2, classical)), section="Sharper interactions store more",
+assert ledger.check("dense-power-2-is-classical", bool(torch.equal(power2, classical)), section="Sharper interactions store more",
              claim="one dense update with F(z) = z^2 equals one classical update", reference="Krotov & Hopfield 2016")
 dense_and_modern = torch.stack([hopfield.recall_curve(rule, n, torch.linspace(0.02, 2.0, 12).tolist(), flip, power=3, beta=0.1)
                                 for rule in ("dense", "modern")])
-ledger.check("dense-and-modern-hold", dense_and_modern.min(), lower=0.99, section="Modern Hopfield networks are attention",
+assert ledger.check("dense-and-modern-hold", dense_and_modern.min(), lower=0.99, section="Modern Hopfield networks are attention",
              claim="lowest mean overlap of the dense (F(z) = z^3) and modern (beta = 0.1) memories over loads up to 2 (figure below)")
 beta_small = hopfield.recall_curve("modern", n, [0.5, 1.0, 2.0], flip, beta=0.01)
-ledger.check("modern-small-beta-fails", beta_small.max(), upper=0.5, section="Exercises",
+assert ledger.check("modern-small-beta-fails", beta_small.max(), upper=0.5, section="Exercises",
              claim="modern memory with beta = 0.01: highest mean overlap over loads 0.5, 1, 2 (exercise: retrieval fails)")
 
 # %% [markdown]

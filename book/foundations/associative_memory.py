@@ -80,9 +80,9 @@ print("p =", freqs.numpy().round(3))
 print("L(0) =", memory.loss(W0, E, U, freqs, targets).item(), " log M =", np.log(N))  # here M = N
 
 # %% tags=["remove-cell"]
-ledger.check("loss-at-zero", abs(memory.loss(W0, E, U, freqs, targets).item() - np.log(U.shape[0])), upper=1e-12,
+assert ledger.check("loss-at-zero", abs(memory.loss(W0, E, U, freqs, targets).item() - np.log(U.shape[0])), upper=1e-12,
              claim="|L(0) - log M|: the loss at W = 0 is log M", section="The model")
-ledger.check("zero-one-at-zero", abs(memory.zero_one_loss(W0, E, U, freqs, targets).item() - (1 - freqs[0].item())), upper=1e-15,
+assert ledger.check("zero-one-at-zero", abs(memory.zero_one_loss(W0, E, U, freqs, targets).item() - (1 - freqs[0].item())), upper=1e-15,
              claim="|L01(0) - (1 - p(1))|: W = 0 predicts class 0 for every token", section="The model")
 
 # %% [markdown]
@@ -153,9 +153,9 @@ m1 = train.gd(E_o, U_o, p_o, t_o, step_size=eta, steps=2).margins[0, 1]
 print("orthonormal: max |m_1(x) - eta p(x)| =", (m1 - eta * p_o).abs().max().item())
 
 # %% tags=["remove-cell"]
-ledger.check("one-step-formula", max(errors), upper=1e-12, section="The first step is a frequency-weighted Hebbian memory",
+assert ledger.check("one-step-formula", max(errors), upper=1e-12, section="The first step is a frequency-weighted Hebbian memory",
              claim="max |W_1 - formula| over 4 random (N, M, d) and 2 step sizes", reference="Cabannes et al. 2024, §3 (one step from zero)")
-ledger.check("orthonormal-first-margin", ((m1 - eta * p_o).abs() / (eta * p_o)).max(), upper=1e-14,
+assert ledger.check("orthonormal-first-margin", ((m1 - eta * p_o).abs() / (eta * p_o)).max(), upper=1e-14,
              section="The first step is a frequency-weighted Hebbian memory",
              claim="max relative |m_1(x) - eta p(x)| with orthonormal embeddings", reference="Cabannes et al. 2024, §3")
 
@@ -219,16 +219,16 @@ glue("error_by_dim", ", ".join(f"{e:.2f}" for e in error_by_dim), display=False)
 
 # %% tags=["remove-cell"]
 section = "When the dimension is small, frequent tokens overwrite rare ones"
-ledger.check("rare-worse-after-one-step", rare_error - frequent_error, lower=0, strict=True, section=section,
+assert ledger.check("rare-worse-after-one-step", rare_error - frequent_error, lower=0, strict=True, section=section,
              claim="error of the rarest fifth minus that of the most frequent fifth (N = M = 100, d = 30, seed 0)",
              reference="Cabannes et al. 2024, §3")
-ledger.check("rare-worse-every-draw", int((draws[:, 1] > draws[:, 0]).sum()), lower=20, section=section,
+assert ledger.check("rare-worse-every-draw", int((draws[:, 1] > draws[:, 0]).sum()), lower=20, section=section,
              claim="draws (of 20) in which the rarest fifth is misclassified more often")
-ledger.check("mean-rare-error", draws[:, 1].mean(), lower=0.9, section=section, claim="mean error of the rarest fifth over 20 draws")
-ledger.check("mean-frequent-error", draws[:, 0].mean(), upper=0.6, section=section, claim="mean error of the most frequent fifth over 20 draws")
-ledger.check("more-dimensions-help", float(np.diff(error_by_dim).max()), upper=0, strict=True, section=section,
+assert ledger.check("mean-rare-error", draws[:, 1].mean(), lower=0.9, section=section, claim="mean error of the rarest fifth over 20 draws")
+assert ledger.check("mean-frequent-error", draws[:, 0].mean(), upper=0.6, section=section, claim="mean error of the most frequent fifth over 20 draws")
+assert ledger.check("more-dimensions-help", float(np.diff(error_by_dim).max()), upper=0, strict=True, section=section,
              claim="misclassified fraction after one step decreases from d = 30 to 100 to 200 (largest change, 5 draws each)")
-ledger.check("random-embeddings-still-interfere", error_by_dim[-1], lower=0.5, section=section,
+assert ledger.check("random-embeddings-still-interfere", error_by_dim[-1], lower=0.5, section=section,
              claim="misclassified fraction after one step at d = 200 > N = 100 (random unit embeddings, 5 draws)")
 
 # %% [markdown]

@@ -86,25 +86,25 @@ glue("fc_acc_d3_eta20", f"{run3.accuracy[2, 99].item():.2f}", display=False)
 
 # %% tags=["remove-cell"]
 section = "Loss curves"
-ledger.check("d10-monotone", increments10.max(), upper=0.0, section=section, reference="Cabannes et al. 2024, Fig. 3",
+assert ledger.check("d10-monotone", increments10.max(), upper=0.0, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="largest increase L(W_{t+1}) - L(W_t) over 100 steps, d = 10, all three step sizes")
-ledger.check("d10-faster-with-eta", torch.diff(run10.loss[:, 29]).max(), upper=0.0, strict=True, section=section,
+assert ledger.check("d10-faster-with-eta", torch.diff(run10.loss[:, 29]).max(), upper=0.0, strict=True, section=section,
              claim="L(W_29) decreases with eta in {3, 10, 20} for d = 10 (largest difference of consecutive values)")
-ledger.check("d3-spikes", spikes, lower=2, section=section, reference="Cabannes et al. 2024, Fig. 3",
+assert ledger.check("d3-spikes", spikes, lower=2, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="steps t in 1..9 with L(W_t) > log 5, d = 3, eta = 20")
-ledger.check("d3-accuracy", (run3.accuracy[0, 99] - run3.accuracy[2, 99]), lower=0.0, strict=True, section=section,
+assert ledger.check("d3-accuracy", (run3.accuracy[0, 99] - run3.accuracy[2, 99]), lower=0.0, strict=True, section=section,
              claim="weighted accuracy at t = 99 with eta = 3 minus with eta = 20, d = 3")
-ledger.check("d5-monotone", increments5.max(), upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
+assert ledger.check("d5-monotone", increments5.max(), upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="largest increase L(W_{t+1}) - L(W_t) over 100 steps, d = 5, all three step sizes")
-ledger.check("d10-uniformly-faster", ordered10, upper=0.0, strict=True, section=section,
+assert ledger.check("d10-uniformly-faster", ordered10, upper=0.0, strict=True, section=section,
              claim="largest L(W_t; eta_{k+1}) - L(W_t; eta_k) over t = 1..99 and eta in {3, 10, 20}, d = 10")
-ledger.check("d5-faster-after-first-steps", ordered5, upper=0.0, strict=True, section=section,
+assert ledger.check("d5-faster-after-first-steps", ordered5, upper=0.0, strict=True, section=section,
              claim="largest L(W_t; eta_{k+1}) - L(W_t; eta_k) over t = 3..99 and eta in {3, 10, 20}, d = 5")
-ledger.check("d3-eta20-keeps-oscillating", int(rises3[2]), lower=late_steps // 4, section=section, reference="Cabannes et al. 2024, Fig. 3",
+assert ledger.check("d3-eta20-keeps-oscillating", int(rises3[2]), lower=late_steps // 4, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 20 (at least a quarter of them)")
-ledger.check("d3-eta10-zigzags", int(rises3[1]), lower=late_steps // 4, section=section,
+assert ledger.check("d3-eta10-zigzags", int(rises3[1]), lower=late_steps // 4, section=section,
              claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 10 (at least a quarter of them)")
-ledger.check("d3-eta3-settles", int(rises3[0]), upper=0, section=section,
+assert ledger.check("d3-eta3-settles", int(rises3[0]), upper=0, section=section,
              claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 3")
 
 # %% [markdown]
@@ -154,15 +154,15 @@ glue("fc_reversals_eta3", int(reversals[0].max()), display=False)
 
 # %% tags=["remove-cell"]
 section = "Margins: who pays for a large step"
-ledger.check("d10-rare-negative", rare[1], upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
+assert ledger.check("d10-rare-negative", rare[1], upper=0.0, strict=True, section=section, reference="Cabannes et al. 2024, Fig. 3",
              claim="margin of the rarest token after the first step, d = 10, eta = 20")
-ledger.check("d10-rare-recovers", back, upper=6, section=section,
+assert ledger.check("d10-rare-recovers", back, upper=6, section=section,
              claim="first step t >= 2 at which that margin is positive again (within 5 steps of t = 1)")
-ledger.check("d3-rare-margins-negative", bool(negative_late[-1]) and not bool(negative_late[0]), section=section,
+assert ledger.check("d3-rare-margins-negative", bool(negative_late[-1]) and not bool(negative_late[0]), section=section,
              claim="d = 3: the rarest token ends (t = 99) with a negative margin for every eta, the most frequent does not")
-ledger.check("d3-margins-zigzag", int(reversals[1:].min()), lower=reversal_steps // 2, section=section,
+assert ledger.check("d3-margins-zigzag", int(reversals[1:].min()), lower=reversal_steps // 2, section=section,
              claim="fewest direction reversals over t = 11..98 of any token's margin, d = 3, eta in {10, 20} (at least half the steps)")
-ledger.check("d3-eta3-margins-smooth", int(reversals[0].max()), upper=2, section=section,
+assert ledger.check("d3-eta3-margins-smooth", int(reversals[0].max()), upper=2, section=section,
              claim="most direction reversals over t = 11..98 of any token's margin, d = 3, eta = 3")
 
 # %% [markdown]
@@ -235,21 +235,21 @@ crit = torch.tensor([r[3] for r in rows], dtype=torch.float64)  # critical steps
 
 # %% tags=["remove-cell"]
 section = "The critical step at initialisation"
-ledger.check("sharpness-zero-closed-form", max(abs(r[1] - r[2]) for r in rows), upper=1e-12, section=section,
+assert ledger.check("sharpness-zero-closed-form", max(abs(r[1] - r[2]) for r in rows), upper=1e-12, section=section,
              claim="|sharpness(0) - lambda_max(Sigma_U) lambda_max(Sigma_E)|, max over d")
-ledger.check("d10-eta20-above-critical", 20.0 * runs[10][1], lower=2.0, strict=True, section=section,
+assert ledger.check("d10-eta20-above-critical", 20.0 * runs[10][1], lower=2.0, strict=True, section=section,
              claim="eta * sharpness(0) for d = 10, eta = 20: unstable at W = 0, yet the loss is monotone")
-ledger.check("d10-sharpness-drops", 20.0 * late_sharp[10][2], upper=2.0, strict=True, section=section,
+assert ledger.check("d10-sharpness-drops", 20.0 * late_sharp[10][2], upper=2.0, strict=True, section=section,
              claim="eta * sharpness(W_30) for d = 10, eta = 20: the iterates have left the unstable region")
-ledger.check("d3-eta20-stays-unstable", 20.0 * late_sharp[3][2], lower=2.0, strict=True, section=section,
+assert ledger.check("d3-eta20-stays-unstable", 20.0 * late_sharp[3][2], lower=2.0, strict=True, section=section,
              claim="eta * sharpness(W_30) for d = 3, eta = 20: still above 2")
-ledger.check("eta20-above-all-critical", 20.0 / crit.max(), lower=1.0, strict=True, section=section,
+assert ledger.check("eta20-above-all-critical", 20.0 / crit.max(), lower=1.0, strict=True, section=section,
              claim="eta / (2 / sharpness(0)) for eta = 20, smallest over d in {3, 5, 10}")
-ledger.check("eta10-above-critical-d3-d5", 10.0 / crit[:2].max(), lower=1.0, strict=True, section=section,
+assert ledger.check("eta10-above-critical-d3-d5", 10.0 / crit[:2].max(), lower=1.0, strict=True, section=section,
              claim="eta / (2 / sharpness(0)) for eta = 10, smallest over d in {3, 5}")
-ledger.check("eta10-below-critical-d10", 10.0 / crit[2], upper=1.0, strict=True, section=section,
+assert ledger.check("eta10-below-critical-d10", 10.0 / crit[2], upper=1.0, strict=True, section=section,
              claim="eta / (2 / sharpness(0)) for eta = 10, d = 10")
-ledger.check("d10-sharpness-keeps-falling", torch.diff(sharp_path10).max(), upper=0.0, strict=True, section=section,
+assert ledger.check("d10-sharpness-keeps-falling", torch.diff(sharp_path10).max(), upper=0.0, strict=True, section=section,
              claim="largest change of sharpness(W_t) between consecutive steps t = 30..100, d = 10, eta = 20")
 
 # %% [markdown]
@@ -337,7 +337,7 @@ d4_mono = int(((late_rise[4] <= 0) & (late_acc[4] == 1)).sum())
 glue("fc_d3_osc", d3_osc, display=False)
 glue("fc_d4_mono", d4_mono, display=False)
 section = "Exercises"
-ledger.check("d3-depends-on-draw", d3_osc, lower=1, upper=9, section=section,
+assert ledger.check("d3-depends-on-draw", d3_osc, lower=1, upper=9, section=section,
              claim="seeds (of 43..52) with d = 3, eta = 20 whose loss still rises after t = 20 (some, not all)")
-ledger.check("d4-settles", d4_mono, lower=10, section=section,
+assert ledger.check("d4-settles", d4_mono, lower=10, section=section,
              claim="seeds (of 43..52) with d = 4, eta = 20, monotone after t = 20 and perfectly accurate at t = 199")

@@ -104,10 +104,10 @@ glue("score_error", f"{score_error:.0e}", display=False)
 
 # %% tags=["remove-cell"]
 section = "One particle per token"
-ledger.check("particle-form-equals-gd", particle_error, upper=1e-10, section=section,
+assert ledger.check("particle-form-equals-gd", particle_error, upper=1e-10, section=section,
              claim="max deviation of the particle recursion from train.gd (particles, margins, loss; 200 steps, 3 step sizes, correlated embeddings)",
              reference="Cabannes et al. 2024, §4 (particle reduction)")
-ledger.check("score-recursion-equals-gd", score_error, upper=1e-10, section=section,
+assert ledger.check("score-recursion-equals-gd", score_error, upper=1e-10, section=section,
              claim="max deviation of the closed score recursion from train.gd (scores and margins, 200 steps)")
 
 # %% [markdown]
@@ -145,9 +145,9 @@ print("m_1(rare token) for eta = 1, 10:", binary[:, 1, 1].numpy().round(3))
 
 # %% tags=["remove-cell"]
 section = "Two classes: a margin system"
-ledger.check("binary-system-equals-gd", binary_error, upper=1e-10, section=section,
+assert ledger.check("binary-system-equals-gd", binary_error, upper=1e-10, section=section,
              claim="max deviation of the binary-margin recursion from train.gd (two tokens, alpha = 0.95, 35 steps)")
-ledger.check("binary-first-step-rare-negative", bool((binary[:, 1, 1] < 0).all()), section=section,
+assert ledger.check("binary-first-step-rare-negative", bool((binary[:, 1, 1] < 0).all()), section=section,
              claim="the rare token's margin is negative after one step for eta = 1 and 10 (alpha p1 > p2)",
              reference="Cabannes et al. 2024, §4")
 
@@ -249,19 +249,19 @@ glue("m1_high_1000", f"{gd.margins[-1, 1].max().item():.0f}", display=False)
 # %% tags=["remove-cell"]
 section = "Orthonormal embeddings: every token on its own"
 ref = "Cabannes et al. 2024, §4 (orthogonal embeddings)"
-ledger.check("scalar-recursion-equals-gd", scalar_error, upper=1e-10, section=section,
+assert ledger.check("scalar-recursion-equals-gd", scalar_error, upper=1e-10, section=section,
              claim="max relative deviation of the scalar margin recursion from train.gd (N = M = d = 10, 5 step sizes, 2000 steps)", reference=ref)
-ledger.check("margins-strictly-increase", margin_rise, lower=0, strict=True, section=section,
+assert ledger.check("margins-strictly-increase", margin_rise, lower=0, strict=True, section=section,
              claim="smallest one-step margin increase over 2000 GD steps, eta in {0.1, 1, 10, 100}", reference=ref)
-ledger.check("margins-never-decrease-eta1000", margin_rise_1000, lower=0, section=section,
+assert ledger.check("margins-never-decrease-eta1000", margin_rise_1000, lower=0, section=section,
              claim="smallest one-step margin change over 2000 GD steps at eta = 1000 (no margin ever decreases)", reference=ref)
-ledger.check("stalls-below-float64-resolution", stalled_relative, upper=1e-15, section=section,
+assert ledger.check("stalls-below-float64-resolution", stalled_relative, upper=1e-15, section=section,
              claim="largest true increment / margin among the (t, x) where a float64 margin does not move (eta = 1000 only)")
-ledger.check("stalls-only-at-eta1000", bool(not stalled[:-1].any()), section=section,
+assert ledger.check("stalls-only-at-eta1000", bool(not stalled[:-1].any()), section=section,
              claim="no margin stalls for eta <= 100")
-ledger.check("loss-never-increases", loss_rise, upper=0, section=section,
+assert ledger.check("loss-never-increases", loss_rise, upper=0, section=section,
              claim="largest one-step loss change over 2000 GD steps, eta in {0.1, 1, 10, 100, 1000}", reference=ref)
-ledger.check("first-margin-eta-p", first_step, upper=1e-14, section=section,
+assert ledger.check("first-margin-eta-p", first_step, upper=1e-14, section=section,
              claim="max relative |m_1(x) - eta p(x)| (exact up to rounding)", reference=ref)
 
 # %% [markdown]
@@ -310,15 +310,15 @@ plots.glue_figure("fig_particles_margins", particles_plots.draw_margins(margins,
 
 # %% tags=["remove-cell"]
 section = "Margins grow like log t"
-ledger.check("log-margin-at-1e4", log_deviation, upper=0.025, strict=True, section=section,
+assert ledger.check("log-margin-at-1e4", log_deviation, upper=0.025, strict=True, section=section,
              claim="eta = 1, t = 1e4: max over tokens of |m_t(x) - log(eta p(x) M t)|", reference=ref)
-ledger.check("log-slope-min", slopes.min(), lower=0.99, section=section,
+assert ledger.check("log-slope-min", slopes.min(), lower=0.99, section=section,
              claim="smallest least-squares slope of m_t(x) against log t over every t in [1e3, 1e5] (eta = 1)", reference=ref)
-ledger.check("log-slope-max", slopes.max(), upper=1.02, section=section,
+assert ledger.check("log-slope-max", slopes.max(), upper=1.02, section=section,
              claim="largest least-squares slope of m_t(x) against log t over every t in [1e3, 1e5] (eta = 1)", reference=ref)
-ledger.check("rarest-token-largest-deviation", bool(deviation.abs().argmax().item() == N - 1), section=section,
+assert ledger.check("rarest-token-largest-deviation", bool(deviation.abs().argmax().item() == N - 1), section=section,
              claim="eta = 1, t = 1e4: the largest |m_t(x) - log(eta p(x) M t)| is that of the rarest token")
-ledger.check("rare-deviation-vs-flow-correction", deviation[-1].item() / flow_correction, lower=0.9, upper=1.0, strict=True,
+assert ledger.check("rare-deviation-vs-flow-correction", deviation[-1].item() / flow_correction, lower=0.9, upper=1.0, strict=True,
              section=section, reference=ref,
              claim="eta = 1, t = 1e4, rarest token: (m_t - log(eta p M t)) / (-(M-1) log(pMt)/(pMt)); in (0.9, 1): same sign, GD slightly closer than the flow's correction")
 
@@ -389,19 +389,19 @@ print(f"bump heights (eta <= 10): {bump.numpy().round(3)}; bump at t = {bump_tim
 # %% tags=["remove-cell"]
 section = "The loss forgets the frequencies"
 for (eta, t), value in ratios.items():
-    ledger.check(f"loss-ratio-eta{eta:g}-t{t}", value, lower=1.00, upper=1.10, section=section,
+    assert ledger.check(f"loss-ratio-eta{eta:g}-t{t}", value, lower=1.00, upper=1.10, section=section,
                  claim=f"L(W_t) M eta t / (N (M - 1)) at eta = {eta:g}, t = {t}", reference=ref)
-ledger.check("loss-ratio-zipf2", ratio_a2, lower=1.00, upper=1.10, section=section,
+assert ledger.check("loss-ratio-zipf2", ratio_a2, lower=1.00, upper=1.10, section=section,
              claim="L(W_t) M eta t / (N (M - 1)) at eta = 1, t = 1e5 with Zipf exponent 2 (independent of p)", reference=ref)
-ledger.check("loss-ratio-zipf1-vs-zipf2", abs(ratio_a2 - ratio_a1), upper=0.05, section=section,
+assert ledger.check("loss-ratio-zipf1-vs-zipf2", abs(ratio_a2 - ratio_a1), upper=0.05, section=section,
              claim="|ratio (Zipf 2) - ratio (Zipf 1)| at eta = 1, t = 1e5")
-ledger.check("loss-ratio-bump", bump.min().item(), lower=1.5, section=section,
+assert ledger.check("loss-ratio-bump", bump.min().item(), lower=1.5, section=section,
              claim="min over eta in {0.1, 1, 10} of the largest ratio L(W_t) M eta t / (N (M - 1)) over 1 <= t <= 1e5 (the bump)")
-ledger.check("loss-ratio-bump-in-window", bump.max().item(), upper=2.0, section=section,
+assert ledger.check("loss-ratio-bump-in-window", bump.max().item(), upper=2.0, section=section,
              claim="max over eta in {0.1, 1, 10} of the bump height (inside the figure's y-range [0, 2])")
-ledger.check("loss-ratio-eta100-from-below", bool((curves[-1].diff() >= 0).all() and (curves[-1] < 1).all()), section=section,
+assert ledger.check("loss-ratio-eta100-from-below", bool((curves[-1].diff() >= 0).all() and (curves[-1] < 1).all()), section=section,
              claim="eta = 100: the ratio never decreases and stays below 1 over 1 <= t <= 1e5")
-ledger.check("zipf2-slower-transient", bool(ratio_a2 > ratio_a1 > 1.0 and bump_time_a2 > bump_time_a1), section=section,
+assert ledger.check("zipf2-slower-transient", bool(ratio_a2 > ratio_a1 > 1.0 and bump_time_a2 > bump_time_a1), section=section,
              claim="Zipf 2 vs 1 (eta = 1): the bump comes later and the ratio at t = 1e5 is farther above 1")
 
 # %% [markdown]
@@ -443,12 +443,12 @@ plots.glue_figure("fig_particles_flow", particles_plots.draw_gd_vs_flow(margins,
 
 # %% tags=["remove-cell"]
 section = "Gradient descent is never behind gradient flow"
-ledger.check("gd-ahead-of-flow", smallest_lead, lower=0, strict=True, section=section,
+assert ledger.check("gd-ahead-of-flow", smallest_lead, lower=0, strict=True, section=section,
              claim="min over eta in {0.1, 1, 10, 100}, 1 <= t <= 1e5 and x of m_t(x) - m_flow(eta t)", reference=ref)
-ledger.check("bigger-steps-lead-more", bool((lead_at_end.diff() > 0).all()), section=section,
+assert ledger.check("bigger-steps-lead-more", bool((lead_at_end.diff() > 0).all()), section=section,
              claim="the lead over the flow at t = 1e5 grows with the step size")
 window_top = particles.flow_margins(freqs, M, torch.tensor([step_sizes[-1] * (margins.shape[1] - 1)], dtype=torch.float64))[0, 0].item() + 2.0
-ledger.check("eta100-start-above-window", margins[-1, 1, 0].item() - window_top, lower=0, strict=True, section=section,
+assert ledger.check("eta100-start-above-window", margins[-1, 1, 0].item() - window_top, lower=0, strict=True, section=section,
              claim="eta = 100: m_1 of the most frequent token minus the top of the left panel's y-range (flow margin at the last time + 2)")
 
 # %% [markdown]
@@ -489,9 +489,9 @@ plots.glue_figure("fig_particles_lag", particles_plots.draw_rare_lag(margins[i],
 
 # %% tags=["remove-cell"]
 section = "Rare tokens lag by log(p_max / p(x))"
-ledger.check("lag-log-ratio", lag_error, upper=0.02, section=section,
+assert ledger.check("lag-log-ratio", lag_error, upper=0.02, section=section,
              claim="max over tokens and Zipf a in {1, 2} of |m_t(1) - m_t(x) - log(p(1)/p(x))| at eta = 1, t = 1e5", reference=ref)
-ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, section=section,
+assert ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, section=section,
              claim="the rarest token's largest lag exceeds its final lag by at least 0.5 (transient overshoot)")
 
 # %% [markdown]

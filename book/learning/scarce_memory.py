@@ -129,28 +129,28 @@ plots.glue_figure("fig_optimum_landscapes", sp.draw_optimum_landscapes(problems)
 # %% tags=["remove-cell"]
 section = "Cross-entropy against the 0-1 optimum"
 ref = "Cabannes et al. 2024, Fig. 4"
-ledger.check("seed39-separable", problems[39].excess.minimiser.separable, section=section, claim="seed 39 (N = 3) is linearly separable")
-ledger.check("seed39-excess-grid", abs(problems[39].grid_excess), upper=0.0, section=section, reference=ref, claim="|excess 0-1 error|, seed 39, grid")
-ledger.check("seed39-excess-exact", abs(problems[39].excess.value), upper=0.0, section=section, reference=ref, claim="|excess 0-1 error|, seed 39, grid-free")
+assert ledger.check("seed39-separable", problems[39].excess.minimiser.separable, section=section, claim="seed 39 (N = 3) is linearly separable")
+assert ledger.check("seed39-excess-grid", abs(problems[39].grid_excess), upper=0.0, section=section, reference=ref, claim="|excess 0-1 error|, seed 39, grid")
+assert ledger.check("seed39-excess-exact", abs(problems[39].excess.value), upper=0.0, section=section, reference=ref, claim="|excess 0-1 error|, seed 39, grid-free")
 for seed in (81, 9):
-    ledger.check(f"seed{seed}-excess-grid", problems[seed].grid_excess, lower=0.2, section=section, reference=ref,
+    assert ledger.check(f"seed{seed}-excess-grid", problems[seed].grid_excess, lower=0.2, section=section, reference=ref,
                  claim=f"excess 0-1 error, seed {seed}, grid")
-    ledger.check(f"seed{seed}-excess-exact", problems[seed].excess.value, lower=0.2, section=section, reference=ref,
+    assert ledger.check(f"seed{seed}-excess-exact", problems[seed].excess.value, lower=0.2, section=section, reference=ref,
                  claim=f"excess 0-1 error, seed {seed}, grid-free")
-ledger.check("seed7-excess-grid", problems[7].grid_excess, lower=0.0, strict=True, section=section, reference=ref,
+assert ledger.check("seed7-excess-grid", problems[7].grid_excess, lower=0.0, strict=True, section=section, reference=ref,
              claim="excess 0-1 error, seed 7, grid (positive)")
-ledger.check("seed7-excess-exact", problems[7].excess.value, lower=0.0, strict=True, section=section, reference=ref,
+assert ledger.check("seed7-excess-exact", problems[7].excess.value, lower=0.0, strict=True, section=section, reference=ref,
              claim="excess 0-1 error, seed 7, grid-free (positive)")
 for seed in (81, 7, 9):
-    ledger.check(f"seed{seed}-not-separable", not problems[seed].excess.minimiser.separable, section=section,
+    assert ledger.check(f"seed{seed}-not-separable", not problems[seed].excess.minimiser.separable, section=section,
                  claim=f"seed {seed} is not linearly separable (finite minimiser)")
 for seed in (81, 7, 9):
-    ledger.check(f"seed{seed}-stationary", problems[seed].excess.minimiser.gradient_norm, upper=1e-12, section=section,
+    assert ledger.check(f"seed{seed}-stationary", problems[seed].excess.minimiser.gradient_norm, upper=1e-12, section=section,
                  claim=f"|grad L| at the Newton minimiser, seed {seed}")
-ledger.check("grid-agrees-with-exact", max(abs(pr.grid_excess - pr.excess.value) for pr in problems.values()), upper=1e-9,
+assert ledger.check("grid-agrees-with-exact", max(abs(pr.grid_excess - pr.excess.value) for pr in problems.values()), upper=1e-9,
              section=section, claim="|grid excess - exact excess|, max over the four problems")
 exact_vs_grid = max(pr.excess.best.error - pr.land.zero_one.min().item() for pr in problems.values())
-ledger.check("exact-never-worse", exact_vs_grid, upper=1e-15, section=section,
+assert ledger.check("exact-never-worse", exact_vs_grid, upper=1e-15, section=section,
              claim="exact best L01 minus the lowest L01 on the grid, max over the four problems")
 
 # %% [markdown]
@@ -176,10 +176,10 @@ glue("fd_n_ce_lost_9", int(ce9.sum()), display=False)
 
 # %% tags=["remove-cell"]
 section = "Which tokens are given up"
-ledger.check("seed9-ce-loses-top-token", bool(ce9[0]), section=section, reference=ref,
+assert ledger.check("seed9-ce-loses-top-token", bool(ce9[0]), section=section, reference=ref,
              claim="seed 9: the cross-entropy minimiser misclassifies the most frequent token")
-ledger.check("seed9-best-keeps-top-token", not bool(best9[0]), section=section, claim="seed 9: the best 0-1 memory stores the most frequent token")
-ledger.check("seed81-ce-loses-second", bool(lost[81][0][1]) and not bool(lost[81][1][1]), section=section,
+assert ledger.check("seed9-best-keeps-top-token", not bool(best9[0]), section=section, claim="seed 9: the best 0-1 memory stores the most frequent token")
+assert ledger.check("seed81-ce-loses-second", bool(lost[81][0][1]) and not bool(lost[81][1][1]), section=section,
              claim="seed 81: token 2 is lost by the cross-entropy minimiser and stored by the best 0-1 memory")
 
 # %% [markdown]
@@ -267,18 +267,18 @@ gamma_step_error = (landscape.to_gamma(gd_step, fe.U) - (g.detach() - 0.2 * g.gr
 # %% tags=["remove-cell"]
 section = "Forgetting under SGD"
 ref = "Cabannes et al. 2024, Fig. 5"
-ledger.check("sgd-mean-normalisation", (sgd_step - mean_step).abs().max(), upper=1e-14, section=section,
+assert ledger.check("sgd-mean-normalisation", (sgd_step - mean_step).abs().max(), upper=1e-14, section=section,
              claim="|one SGD step on a batch of 10 copies of a token - one step on that token's loss|")
-ledger.check("gamma-step-is-2-eta", gamma_step_error, upper=1e-13, section=section,
+assert ledger.check("gamma-step-is-2-eta", gamma_step_error, upper=1e-13, section=section,
              claim="|gamma after one GD step - (gamma - 2 eta grad_gamma L)|, eta = 0.1")
-ledger.check("sgd-reaches-best", abs(z.min().item() - best_error), upper=1e-12, section=section, reference=ref,
+assert ledger.check("sgd-reaches-best", abs(z.min().item() - best_error), upper=1e-12, section=section, reference=ref,
              claim="|min_t L01(W_t) - exact best linear L01|")
-ledger.check("sgd-reaches-best-early", first, upper=99, section=section, claim="first step at which L01 reaches its minimum")
-ledger.check("sgd-forgets", late_median / z.min().item(), lower=2.0, section=section, reference=ref,
+assert ledger.check("sgd-reaches-best-early", first, upper=99, section=section, claim="first step at which L01 reaches its minimum")
+assert ledger.check("sgd-forgets", late_median / z.min().item(), lower=2.0, section=section, reference=ref,
              claim="median L01 over the last 100 steps divided by the minimum L01 of the run")
-ledger.check("sgd-converges-in-loss", final_gap, upper=0.01, section=section,
+assert ledger.check("sgd-converges-in-loss", final_gap, upper=0.01, section=section,
              claim="|L(W_999) - L(gamma*)| for the Newton minimiser gamma*")
-ledger.check("sgd-forgets-a-frequent-token", bool(late_lost[1] and not early_lost[1]), section=section,
+assert ledger.check("sgd-forgets-a-frequent-token", bool(late_lost[1] and not early_lost[1]), section=section,
              claim="token 2 is stored when L01 first reaches its minimum and misclassified at t = 999")
 
 # %% [markdown]
@@ -333,20 +333,20 @@ glue("ff_sharp_eta1_end", f"{s9.sharpness[1, -1].item():.3f}", display=False)
 # %% tags=["remove-cell"]
 section = "Sharpness along trajectories"
 ref = "Cabannes et al. 2024, Fig. 6"
-ledger.check("cycle-period-two", two_apart, upper=1e-3, section=section, reference=ref,
+assert ledger.check("cycle-period-two", two_apart, upper=1e-3, section=section, reference=ref,
              claim="max over t >= 20 of |gamma_{t+2} - gamma_t|, seed 9, eta = 10")
-ledger.check("cycle-not-converged", one_apart, lower=1.0, strict=True, section=section,
+assert ledger.check("cycle-not-converged", one_apart, lower=1.0, strict=True, section=section,
              claim="min over t >= 20 of |gamma_{t+1} - gamma_t|, seed 9, eta = 10")
-ledger.check("cycle-points-flat", cycle_sharp.max(), upper=2 / 10, strict=True, section=section,
+assert ledger.check("cycle-points-flat", cycle_sharp.max(), upper=2 / 10, strict=True, section=section,
              claim="largest sharpness at the two points of the cycle, against 2 / eta = 0.2")
-ledger.check("minimiser-too-sharp", 10 * sharp_star, lower=2.0, strict=True, section=section,
+assert ledger.check("minimiser-too-sharp", 10 * sharp_star, lower=2.0, strict=True, section=section,
              claim="eta * sharpness at the minimiser, seed 9, eta = 10: the minimiser is unstable")
-ledger.check("eta1-sharpness-rises", torch.diff(s9.sharpness[1]).min(), lower=0.0, section=section, reference=ref,
+assert ledger.check("eta1-sharpness-rises", torch.diff(s9.sharpness[1]).min(), lower=0.0, section=section, reference=ref,
              claim="smallest change of the sharpness between consecutive steps, seed 9, eta = 1")
 s39 = sharp_runs[39].sharpness
-ledger.check("seed39-sharpness-falls", (s39[:, -1] / s39.amax(dim=1)).max(), upper=0.25, section=section,
+assert ledger.check("seed39-sharpness-falls", (s39[:, -1] / s39.amax(dim=1)).max(), upper=0.25, section=section,
              claim="sharpness at t = 35 over its peak along the path, seed 39 (separable), max over eta in {10, 1}")
-ledger.check("eta1-approaches-minimiser", s9.sharpness[1, -1].item() / sharp_star, lower=0.9, upper=1.0, section=section,
+assert ledger.check("eta1-approaches-minimiser", s9.sharpness[1, -1].item() / sharp_star, lower=0.9, upper=1.0, section=section,
              claim="sharpness at t = 35 over sharpness at the minimiser, seed 9, eta = 1")
 
 # %% [markdown]
@@ -433,7 +433,7 @@ with sp.single_thread():
 ex_dist = (landscape.to_gamma(ex_run.W_final, U9) - star9.gamma).norm(dim=-1)
 glue("ff_ex_dist5", f"{ex_dist[0].item():.0e}", display=False)
 glue("ff_ex_dist7", f"{ex_dist[1].item():.2f}", display=False)
-ledger.check("critical-step-between-5-and-7", 2 / sharp_star, lower=5.0, upper=7.0, strict=True, section="Exercises",
+assert ledger.check("critical-step-between-5-and-7", 2 / sharp_star, lower=5.0, upper=7.0, strict=True, section="Exercises",
              claim="critical step 2 / sharpness at the minimiser, seed 9: eta = 5 below it, eta = 7 above it")
-ledger.check("eta5-converges", ex_dist[0], upper=1e-10, section="Exercises", claim="|gamma_200 - gamma*|, seed 9, eta = 5 < 2 / sharpness(W*)")
-ledger.check("eta7-does-not", ex_dist[1], lower=0.5, section="Exercises", claim="|gamma_200 - gamma*|, seed 9, eta = 7 > 2 / sharpness(W*)")
+assert ledger.check("eta5-converges", ex_dist[0], upper=1e-10, section="Exercises", claim="|gamma_200 - gamma*|, seed 9, eta = 5 < 2 / sharpness(W*)")
+assert ledger.check("eta7-does-not", ex_dist[1], lower=0.5, section="Exercises", claim="|gamma_200 - gamma*|, seed 9, eta = 7 > 2 / sharpness(W*)")

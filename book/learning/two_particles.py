@@ -113,7 +113,7 @@ for alpha, p1, targets in [(0.95, 0.75, [0, 1]), (0.5, 0.6, [0, 1]), (-0.5, 0.8,
 print("largest |margin map - GD| over 4 problems x 3 step sizes x 50 steps:", max(deviations))
 
 # %% tags=["remove-cell"]
-ledger.check("margin-map-vs-gd", max(deviations), upper=1e-10, section="The smallest problem with interference",
+assert ledger.check("margin-map-vs-gd", max(deviations), upper=1e-10, section="The smallest problem with interference",
              claim="max |m_t from eq. (margin map) - margins of GD on W| (4 problems incl. same outputs, 3 step sizes, 50 steps)",
              reference="Cabannes et al. 2024, §4 (two particles)")
 
@@ -161,9 +161,9 @@ print("agreement of wedge and grid:", np.round(agreement, 4), " zero-error area 
 
 # %% tags=["remove-cell"]
 section = "Landscapes and the zero-error wedge"
-ledger.check("wedge-matches-grid", min(agreement), lower=0.99, section=section,
+assert ledger.check("wedge-matches-grid", min(agreement), lower=0.99, section=section,
              claim="fraction of 120 x 120 grid points where 'zero 0-1 loss' agrees with 'inside the wedge' (worst alpha)")
-ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > zero_fraction[2]), section=section,
+assert ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > zero_fraction[2]), section=section,
              claim="the zero-error area in [-10, 10]^2 shrinks as alpha goes -0.5 -> 0.5 -> 0.95")
 
 # %% [markdown]
@@ -208,17 +208,17 @@ glue("loss_big_34", f"{L_big[34].item():.4f}", display=False)
 # %% tags=["remove-cell"]
 section = "A loss spike that helps"
 ref = "Cabannes et al. 2024, Fig. 2 (F-B)"
-ledger.check("fb-spikes", n_spikes, lower=2, section=section, reference=ref,
+assert ledger.check("fb-spikes", n_spikes, lower=2, section=section, reference=ref,
              claim="eta = 10: number of t <= 10 with L(W_t) > log 2")
-ledger.check("fb-perfect-after-15", spike.zero_one[0, 15:].max(), upper=0.0, section=section, reference=ref,
+assert ledger.check("fb-perfect-after-15", spike.zero_one[0, 15:].max(), upper=0.0, section=section, reference=ref,
              claim="eta = 10: max over t >= 15 of L01(W_t)")
-ledger.check("fb-final-ratio", (L_big[34] / L_small[34]).item(), upper=0.2, section=section, reference=ref,
+assert ledger.check("fb-final-ratio", (L_big[34] / L_small[34]).item(), upper=0.2, section=section, reference=ref,
              claim="L(W_34) with eta = 10 divided by L(W_34) with eta = 1")
-ledger.check("fb-small-monotone", bool((L_small[1:] < L_small[:-1]).all()), section=section, reference=ref,
+assert ledger.check("fb-small-monotone", bool((L_small[1:] < L_small[:-1]).all()), section=section, reference=ref,
              claim="eta = 1: L(W_t) strictly decreasing over t = 0..34")
-ledger.check("fb-small-stuck-low", spike.zero_one[1].min(), lower=0.25, section=section, reference=ref,
+assert ledger.check("fb-small-stuck-low", spike.zero_one[1].min(), lower=0.25, section=section, reference=ref,
              claim="eta = 1: min over t <= 34 of L01(W_t) (the rare token stays misclassified)")
-ledger.check("fb-small-stuck-high", spike.zero_one[1].max(), upper=0.25, section=section, reference=ref,
+assert ledger.check("fb-small-stuck-high", spike.zero_one[1].max(), upper=0.25, section=section, reference=ref,
              claim="eta = 1: max over t <= 34 of L01(W_t)")
 
 # %% [markdown]
@@ -290,22 +290,22 @@ plots.glue_figure("fig_tp_one_step", tp.draw_one_step_loss(p1=0.75, alphas=(0.0,
 
 # %% tags=["remove-cell"]
 section = "The first step"
-ledger.check("first-step-formula", first_step_error, upper=1e-12, section=section, reference="Cabannes et al. 2024, §4",
+assert ledger.check("first-step-formula", first_step_error, upper=1e-12, section=section, reference="Cabannes et al. 2024, §4",
              claim="max |m_1 - eta (p1 - alpha p2, p2 - alpha p1)| on a 4 x 7 x 5 grid of (p1, alpha, eta)")
-ledger.check("threshold-above", above - math.log(2), lower=0.0, strict=True, section=section,
+assert ledger.check("threshold-above", above - math.log(2), lower=0.0, strict=True, section=section,
              claim="L(W_1) - log 2 at eta* (1 + 1e-9), alpha = 0.95, p1 = 0.75")
-ledger.check("threshold-below", below - math.log(2), upper=0.0, strict=True, section=section,
+assert ledger.check("threshold-below", below - math.log(2), upper=0.0, strict=True, section=section,
              claim="L(W_1) - log 2 at eta* (1 - 1e-9), alpha = 0.95, p1 = 0.75")
-ledger.check("no-threshold-without-flip", bool(tp.spike_threshold(0.75, 0.3) == math.inf
+assert ledger.check("no-threshold-without-flip", bool(tp.spike_threshold(0.75, 0.3) == math.inf
              and (tp.one_step_loss(torch.logspace(-2, 4, 200, dtype=torch.float64), 0.75, 0.3) < math.log(2)).all()),
              section=section, claim="alpha p1 < p2 (alpha = 0.3): no threshold, L(W_1) < log 2 for eta in [1e-2, 1e4]")
-ledger.check("tie-margin-zero", tie_margins[:, 1].abs().max().item(), upper=0.0, section=section,
+assert ledger.check("tie-margin-zero", tie_margins[:, 1].abs().max().item(), upper=0.0, section=section,
              claim="alpha = p2 / p1 = 1/3, p1 = 0.75: |first-step margin of token 2| for eta in {0.1, 1, 10, 100} (exactly 0)")
-ledger.check("tie-goes-to-first-class", bool((~tie_correct[:, 1]).all() and tie_correct[:, 0].all()), section=section,
+assert ledger.check("tie-goes-to-first-class", bool((~tie_correct[:, 1]).all() and tie_correct[:, 0].all()), section=section,
              claim="alpha = p2 / p1: after one step token 2 is misclassified (tie to class 0) and token 1 recalled, for every eta tested")
-ledger.check("tie-no-spike", tie_loss.max().item() - math.log(2), upper=0.0, strict=True, section=section,
+assert ledger.check("tie-no-spike", tie_loss.max().item() - math.log(2), upper=0.0, strict=True, section=section,
              claim="alpha = p2 / p1: L(W_1) - log 2 < 0 for eta in [1e-2, 1e4] (no spike at the boundary)")
-ledger.check("threshold-smaller-for-larger-alpha", bool(eta_star < eta_star_half), section=section,
+assert ledger.check("threshold-smaller-for-larger-alpha", bool(eta_star < eta_star_half), section=section,
              claim="p1 = 0.75: eta* at alpha = 0.95 is smaller than at alpha = 0.5 (figure alt text)")
 
 # %% [markdown]
@@ -371,17 +371,17 @@ plots.glue_figure("fig_tp_asymptotics", tp.draw_asymptotics(m_long[:2], 0.75, (0
 
 # %% tags=["remove-cell"]
 section = "Long-run growth of the margins"
-ledger.check("asymptotic-margins", margin_gap, upper=0.005, section=section, reference="Cabannes et al. 2024, §4",
+assert ledger.check("asymptotic-margins", margin_gap, upper=0.005, section=section, reference="Cabannes et al. 2024, §4",
              claim="max over alpha in {0.5, 0.95}, eta in {1, 10}, x of |m_x(1e5) - log(2 (1 - alpha) p_x eta 1e5)|")
-ledger.check("asymptotic-loss-low", scaled_loss.min(), lower=0.99, section=section, reference="Cabannes et al. 2024, §4",
+assert ledger.check("asymptotic-loss-low", scaled_loss.min(), lower=0.99, section=section, reference="Cabannes et al. 2024, §4",
              claim="min of L(W_t) (1 - alpha) eta t at t = 1e5 over alpha in {0.5, 0.95}, eta in {1, 10}")
-ledger.check("asymptotic-loss-high", scaled_loss.max(), upper=1.01, section=section, reference="Cabannes et al. 2024, §4",
+assert ledger.check("asymptotic-loss-high", scaled_loss.max(), upper=1.01, section=section, reference="Cabannes et al. 2024, §4",
              claim="max of L(W_t) (1 - alpha) eta t at t = 1e5 over alpha in {0.5, 0.95}, eta in {1, 10}")
-ledger.check("same-output-loss-low", same_scaled.min(), lower=0.98, section=section,
+assert ledger.check("same-output-loss-low", same_scaled.min(), lower=0.98, section=section,
              claim="same outputs: min of L(W_t) (1 + alpha) eta t at t = 1e5 (alpha in {0.5, 0.95}, eta in {1, 10})")
-ledger.check("same-output-loss-high", same_scaled.max(), upper=1.02, section=section,
+assert ledger.check("same-output-loss-high", same_scaled.max(), upper=1.02, section=section,
              claim="same outputs: max of L(W_t) (1 + alpha) eta t at t = 1e5")
-ledger.check("same-output-margins-slow", same_gap.max(), lower=0.1, section=section,
+assert ledger.check("same-output-margins-slow", same_gap.max(), lower=0.1, section=section,
              claim="same outputs, alpha = 0.95: the individual margins are still far (> 0.1) from their limit form at t = 1e5")
 
 # %% [markdown]
@@ -444,20 +444,20 @@ glue("sharp_stable_from", stable_from, display=False)
 glue("sharp_falls_from", falls_from, display=False)
 
 # %% tags=["remove-cell"]
-ledger.check("sharpness-closed-form", sharp_error, upper=1e-10, section="Sharpness and the critical step size",
+assert ledger.check("sharpness-closed-form", sharp_error, upper=1e-10, section="Sharpness and the critical step size",
              claim="max |(1 + sqrt(1 - 4 p1 p2 (1 - alpha^2))) / 4 - memory.sharpness(0)| on a 7 x 9 grid of (p1, alpha)")
-ledger.check("critical-between-steps", bool(1.0 < eta_crit < 10.0), section="Sharpness and the critical step size",
+assert ledger.check("critical-between-steps", bool(1.0 < eta_crit < 10.0), section="Sharpness and the critical step size",
              claim="F-B: eta = 1 is below the critical step 2 / sharpness(0) and eta = 10 above it")
-ledger.check("sharpness-path-start", abs(sharp_path[0].item() - tp.sharpness_at_zero(0.75, 0.95).item()), upper=1e-10,
+assert ledger.check("sharpness-path-start", abs(sharp_path[0].item() - tp.sharpness_at_zero(0.75, 0.95).item()), upper=1e-10,
              section="Sharpness and the critical step size", claim="eta = 10 run: memory.sharpness(W_0) equals the closed form lambda_0")
-ledger.check("sharpness-falls-eta10", sharp_path[-1].item() / sharp_path[0].item(), upper=0.25, section="Sharpness and the critical step size",
+assert ledger.check("sharpness-falls-eta10", sharp_path[-1].item() / sharp_path[0].item(), upper=0.25, section="Sharpness and the critical step size",
              claim="eta = 10, alpha = 0.95, p1 = 0.75: sharpness(W_35) / sharpness(W_0)")
-ledger.check("sharpness-stable-eta10", stable_from, upper=20, section="Sharpness and the critical step size",
+assert ledger.check("sharpness-stable-eta10", stable_from, upper=20, section="Sharpness and the critical step size",
              claim="eta = 10: first t from which eta * sharpness(W_s) < 2 for every s >= t (up to 35)")
-ledger.check("sharpness-decreasing-tail", falls_from, upper=25, section="Sharpness and the critical step size",
+assert ledger.check("sharpness-decreasing-tail", falls_from, upper=25, section="Sharpness and the critical step size",
              claim="eta = 10: first t from which sharpness(W_s) decreases at every step up to s = 35")
 tail = run_10.margins[0, falls_from:]                                     # margins of W_t, falls_from <= t <= 34
-ledger.check("sharpness-tail-margins-grow", bool((tail > 0).all() and tail[-1].min() > tail[0].min()),
+assert ledger.check("sharpness-tail-margins-grow", bool((tail > 0).all() and tail[-1].min() > tail[0].min()),
              section="Sharpness and the critical step size",
              claim="eta = 10: over the stretch where the sharpness decreases both margins stay positive and the smaller one ends larger than it starts")
 
@@ -514,15 +514,15 @@ plots.glue_figure("fig_tp_large_steps", tp.draw_large_steps(L_large, m_large, li
 
 # %% tags=["remove-cell"]
 section = "The large-step limit"
-ledger.check("peak-ratio-100-vs-10", peak_ratio, lower=15, upper=25, section=section, reference="Cabannes et al. 2024, §4",
+assert ledger.check("peak-ratio-100-vs-10", peak_ratio, lower=15, upper=25, section=section, reference="Cabannes et al. 2024, §4",
              claim="max_{t < 200} L(W_t) at eta = 100 divided by that at eta = 10")
-ledger.check("final-loss-decreases-with-eta", bool((final[1:4] < final[0:3]).all()), section=section,
+assert ledger.check("final-loss-decreases-with-eta", bool((final[1:4] < final[0:3]).all()), section=section,
              claim="L(W_199) strictly decreases over eta in {1, 10, 30, 100}")
-ledger.check("limit-matches-eta-1000", limit_gap, upper=1e-6, section=section,
+assert ledger.check("limit-matches-eta-1000", limit_gap, upper=1e-6, section=section,
              claim="max_t |m_t / eta - n_t| at eta = 1000 (n_t the eta-free perceptron limit), t <= 200")
-ledger.check("spike-proportional-to-eta", abs(L_large[4, 1].item() / 1000 - 0.25 * (0.95 * 0.75 - 0.25)) / (0.25 * (0.95 * 0.75 - 0.25)),
+assert ledger.check("spike-proportional-to-eta", abs(L_large[4, 1].item() / 1000 - 0.25 * (0.95 * 0.75 - 0.25)) / (0.25 * (0.95 * 0.75 - 0.25)),
              upper=1e-6, section=section, claim="eta = 1000: relative |L(W_1) / eta - p2 (alpha p1 - p2)|, the spike height per unit step")
-ledger.check("exponentially-small-loss", final[4].item() / predicted_final, lower=0.9, upper=1.1, section=section,
+assert ledger.check("exponentially-small-loss", final[4].item() / predicted_final, lower=0.9, upper=1.1, section=section,
              claim="L(W_199) at eta = 1000 divided by sum_x p_x exp(-eta n_x) with n the limit's final margins")
 
 # %% [markdown]
@@ -588,17 +588,17 @@ plots.glue_figure("fig_tp_time_p1", tp.draw_time_heatmaps(p1_axis, alpha_axis, e
 # %% tags=["remove-cell"]
 section = "Time to perfect accuracy"
 ref = "Cabannes et al. 2024, F-G"
-ledger.check("alpha-1-never", bool((times[:, -1, :] == 999).all()), section=section, reference=ref,
+assert ledger.check("alpha-1-never", bool((times[:, -1, :] == 999).all()), section=section, reference=ref,
              claim="every entry with alpha = 1 is 999 (identical embeddings, different outputs)")
-ledger.check("no-flip-one-step", bool((one_step_ok == 1).all()) and len(one_step_ok) > 0, section=section, reference=ref,
+assert ledger.check("no-flip-one-step", bool((one_step_ok == 1).all()) and len(one_step_ok) > 0, section=section, reference=ref,
              claim="every entry with alpha p1 < 1 - p1 equals 1")
-ledger.check("one-over-eta-low", ratios_small.min(), lower=1.6, section=section, reference=ref,
+assert ledger.check("one-over-eta-low", ratios_small.min(), lower=1.6, section=section, reference=ref,
              claim="min ratio of times in adjacent columns with eta <= 1 where both lie in [20, 998]")
-ledger.check("one-over-eta-high", ratios_small.max(), upper=1.7, section=section, reference=ref,
+assert ledger.check("one-over-eta-high", ratios_small.max(), upper=1.7, section=section, reference=ref,
              claim="max ratio of times in adjacent columns with eta <= 1 where both lie in [20, 998]")
-ledger.check("exercise-time-uncapped", bool(time_01 < 999 and time_005 < 3999), section=section,
+assert ledger.check("exercise-time-uncapped", bool(time_01 < 999 and time_005 < 3999), section=section,
              claim="p1 = 0.9, alpha = 0.8: both times (eta = 0.1, 0.05) are below their caps")
-ledger.check("exercise-halving-doubles", abs(time_005 - 2 * time_01), upper=1, section=section,
+assert ledger.check("exercise-halving-doubles", abs(time_005 - 2 * time_01), upper=1, section=section,
              claim="p1 = 0.9, alpha = 0.8: |time at eta = 0.05 - 2 x time at eta = 0.1| (steps; the 1/eta law up to rounding)")
 
 # %% [markdown]

@@ -70,10 +70,10 @@ is_trigger = torch.isin(batch.tokens, law.triggers)
 slot = torch.full((vocab_size,), -1, dtype=torch.long)
 slot[law.triggers] = torch.arange(num_triggers)
 expected = batch.outputs.gather(1, slot[batch.tokens].clamp_min(0))
-ledger.check("trigger-followed-by-output", bool(torch.equal(batch.targets[is_trigger], expected[is_trigger])), section=section,
+assert ledger.check("trigger-followed-by-output", bool(torch.equal(batch.targets[is_trigger], expected[is_trigger])), section=section,
              claim=f"every trigger is followed by its sequence's output token ({batch.tokens.shape[0]} sequences of length {batch.tokens.shape[1]})")
 mask_fraction = batch.mask.double().mean().item()
-ledger.check("mask-fraction", mask_fraction, lower=0.05, upper=0.6, section=section,
+assert ledger.check("mask-fraction", mask_fraction, lower=0.05, upper=0.6, section=section,
              claim="fraction of positions that enter the loss (second and later trigger occurrences)")
 glue("mask_percent", f"{100 * mask_fraction:.0f} %", display=False)
 glue("ih_vocab", vocab_size, display=False)
@@ -176,22 +176,22 @@ print("largest rise between consecutive steps:\n", rise_a.numpy().round(3))
 # %% tags=["remove-cell"]
 section = "Experiment (a): training W_O^2 only"
 median_a = final_a.median(0).values
-ledger.check("a-final-loss-decreases-with-step", (median_a[:-1] - median_a[1:]).min(), lower=0, strict=True, section=section,
+assert ledger.check("a-final-loss-decreases-with-step", (median_a[:-1] - median_a[1:]).min(), lower=0, strict=True, section=section,
              claim="smallest decrease of the final held-out loss (median over 3 seeds) from one step size to the next larger one",
              reference="Cabannes et al. 2024, §6 (Transformer experiments)")
 num_seeds = len(seeds_a)
 spike = 0.10  # a "spike": the batch loss rises by more than 10 % from one step to the next
 spiky_seeds = int((rise_a[:, -1] > 1 + spike).sum())
-ledger.check("a-largest-step-spikes", spiky_seeds, lower=2, section=section,
+assert ledger.check("a-largest-step-spikes", spiky_seeds, lower=2, section=section,
              claim=f"seeds (of {num_seeds}) in which the largest step size raises the loss by more than {100 * spike:.0f} % between consecutive steps",
              reference="Cabannes et al. 2024, §6")
-ledger.check("a-loss-rises-at-every-step-size", (rise_a.min() - 1).item(), lower=0, strict=True, section=section,
+assert ledger.check("a-loss-rises-at-every-step-size", (rise_a.min() - 1).item(), lower=0, strict=True, section=section,
              claim="smallest (over seeds and step sizes) largest relative rise of the batch loss between consecutive steps: "
              "the loss of a fresh batch rises at times at every step size")
-ledger.check("a-spike-near-noise", spike / (rise_a[:, 0].mean() - 1).item(), upper=2.0, section=section,
+assert ledger.check("a-spike-near-noise", spike / (rise_a[:, 0].mean() - 1).item(), upper=2.0, section=section,
              claim="spike threshold divided by the mean largest relative rise at the smallest step size (the threshold is "
              "less than twice the rises that batch noise already gives at the smallest step)")
-ledger.check("a-spikes-grow-with-step", (rise_a[:, -1].mean() - rise_a[:, 0].mean()).item(), lower=0, strict=True, section=section,
+assert ledger.check("a-spikes-grow-with-step", (rise_a[:, -1].mean() - rise_a[:, 0].mean()).item(), lower=0, strict=True, section=section,
              claim="mean largest consecutive rise of the loss, largest step size minus smallest step size")
 
 tokens_o = T.tracked_tokens("W_O2")
@@ -200,11 +200,11 @@ falls = np.array([T.longest_decrease(r.margins_O2[-1][:, tokens_o]).max() for r 
 falls_small = np.array([T.longest_decrease(r.margins_O2[0][:, tokens_o]).max() for r in runs_a])
 mean_gain = np.array([(r.margins_O2[-1, -1, tokens_o].mean() - r.margins_O2[-1, 0, tokens_o].mean()).item() for r in runs_a])
 both = int(((falls >= 3) & (mean_gain > 0)).sum())
-ledger.check("a-margin-falls-yet-mean-rises", both, lower=2, section=section,
+assert ledger.check("a-margin-falls-yet-mean-rises", both, lower=2, section=section,
              claim=f"seeds (of {num_seeds}) in which, at the largest step size, a tracked W_O^2 margin falls for >= 3 consecutive steps "
              "while the mean tracked margin ends above its start", reference="Cabannes et al. 2024, §6")
 diverged = int((final_a[:, -1] > final_a[:, 0]).sum())
-ledger.check("a-largest-step-beats-smallest", num_seeds - diverged, lower=2, section=section,
+assert ledger.check("a-largest-step-beats-smallest", num_seeds - diverged, lower=2, section=section,
              claim=f"seeds (of {num_seeds}) in which the largest step size ends with a lower held-out loss than the smallest one")
 eta_a = [f"{e:g}" for e in setting_a["step_size"]]
 glue("a_step_sizes", "{" + ", ".join(eta_a) + "}", display=False)
@@ -291,16 +291,16 @@ print("fraction of triggers recalled by the W_K^2 memory at the end:", recall_k2
 # %% tags=["remove-cell"]
 section = "Experiment (b): training the three memories"
 gain_b = (run_b.final_accuracy[-1] - start_acc[-1]).item()
-ledger.check("b-accuracy-rises", gain_b, lower=0.15, section=section,
+assert ledger.check("b-accuracy-rises", gain_b, lower=0.15, section=section,
              claim="held-out in-context accuracy after training minus accuracy at the first step, largest step size",
              reference="Bietti et al. 2023; Cabannes et al. 2024, §6")
-ledger.check("b-faster-with-larger-step", (run_b.final_loss[:-1] - run_b.final_loss[1:]).min(), lower=0, strict=True, section=section,
+assert ledger.check("b-faster-with-larger-step", (run_b.final_loss[:-1] - run_b.final_loss[1:]).min(), lower=0, strict=True, section=section,
              claim="smallest decrease of the final held-out loss from one step size to the next larger one")
-ledger.check("b-wk2-waits-one-step", run_b.margins_K2[:, 1].abs().max().item(), upper=0.0, section=section,
+assert ledger.check("b-wk2-waits-one-step", run_b.margins_K2[:, 1].abs().max().item(), upper=0.0, section=section,
              claim="largest |W_K^2 margin| after the first update (W_K^2 gets no gradient while W_O^2 = 0)")
-ledger.check("b-wk2-moves-after", run_b.margins_K2[:, 2].abs().max().item(), lower=0.0, strict=True, section=section,
+assert ledger.check("b-wk2-moves-after", run_b.margins_K2[:, 2].abs().max().item(), lower=0.0, strict=True, section=section,
              claim="largest |W_K^2 margin| after the second update")
-ledger.check("b-start-near-chance", start_acc[-1].item(), upper=0.1, section=section,
+assert ledger.check("b-start-near-chance", start_acc[-1].item(), upper=0.1, section=section,
              claim="in-context accuracy on the first batch (all memories at zero)")
 eta_b = [f"{e:g}" for e in setting_b["step_size"]]
 glue("b_step_sizes", "{" + ", ".join(eta_b) + "}", display=False)
@@ -455,20 +455,20 @@ def relative_gap(logits):
 
 logits_a = quartet_logits({"W_O2": run_a.params["W_O2"]})  # keys at zero, every step size
 gap_a = relative_gap(logits_a)
-ledger.check("quartet-additive", gap_a, upper=1e-12, section=section,
+assert ledger.check("quartet-additive", gap_a, upper=1e-12, section=section,
              claim="relative gap |s_1 + s_3 - s_2 - s_4| / max|s| of the last-position logits of the four prefixes, "
              "trained W_O^2 of experiment (a), keys at zero")
 a_tok, b_tok = quartet_targets[0].item(), quartet_targets[1].item()
 pair_margin = logits_a[:, :, a_tok] - logits_a[:, :, b_tok]  # (S, 4), > 0 means a beats b
 sign_ok = pair_margin * torch.tensor([1.0, -1.0, 1.0, -1.0], dtype=torch.float64)
-ledger.check("quartet-not-all-recalled", bool((sign_ok <= 0).any(-1).all()), section=section,
+assert ledger.check("quartet-not-all-recalled", bool((sign_ok <= 0).any(-1).all()), section=section,
              claim="for every step size of experiment (a), at least one of the four prefixes puts the wrong one of a, b ahead")
 recalled = (logits_a.argmax(-1) == quartet_targets).sum(-1)  # (S,)
-ledger.check("quartet-recalled-at-most-three", int(recalled.max()), upper=3, section=section,
+assert ledger.check("quartet-recalled-at-most-three", int(recalled.max()), upper=3, section=section,
              claim="largest number (over the step sizes of experiment (a)) of the four prefixes whose next token is the argmax")
 logits_b = quartet_logits(run_b.params)
 gap_b = relative_gap(logits_b)
-ledger.check("quartet-keys-break-additivity", gap_b, lower=1e-6, section=section,
+assert ledger.check("quartet-keys-break-additivity", gap_b, lower=1e-6, section=section,
              claim="relative gap of the same identity with the three memories trained in experiment (b), largest step size included")
 triggers = law.triggers.tolist()
 prob = []
@@ -477,7 +477,7 @@ for row in quartet.tolist():
     for u, v in zip(row[:-1], row[1:]):
         p = p * (law.output_law[v] if u in triggers else law.transitions[u, v])  # a trigger is followed by its output
     prob.append(float(p))
-ledger.check("quartet-possible", min(prob), lower=0.0, strict=True, section=section,
+assert ledger.check("quartet-possible", min(prob), lower=0.0, strict=True, section=section,
              claim="smallest probability of the four prefixes under the seed-0 law (bigram transitions and output law)")
 glue("quartet_gap", f"{gap_a:.0e}", display=False)
 glue("quartet_recalled", int(recalled[-1]), display=False)

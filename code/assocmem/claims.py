@@ -4,13 +4,14 @@ A chapter opens one ledger and checks each claim of its prose on numbers it has
 just computed::
 
     ledger = claims.Ledger("particles", title="Particles")
-    ledger.check("log-slope", slope.min(), lower=0.99, upper=1.02,
+    assert ledger.check("log-slope", slope.min(), lower=0.99, upper=1.02,
                  claim="margins grow like log t", section="Orthonormal embeddings",
                  reference="Cabannes et al. 2024, Thm. 1")
 
-``check`` raises :class:`ClaimFailed` (an ``AssertionError``) when the value is out
-of its bounds, so nbval and the book build fail on a broken claim, exactly like a
-bare ``assert``. When the environment variable ``ASSOCMEM_LEDGER_DIR`` is set (the
+``check`` returns True when the claim holds and raises :class:`ClaimFailed` (an
+``AssertionError`` that carries the measured value and the bound) when it does not,
+so a chapter states each claim as an ``assert`` and nbval and the book build fail on
+a broken one. When the environment variable ``ASSOCMEM_LEDGER_DIR`` is set (the
 book build sets it), each ledger also writes its records to
 ``<dir>/<chapter>.json``; the Reproducibility page is made from those files.
 """
@@ -98,7 +99,8 @@ class Ledger:
     ):
         """Check ``lower <= value <= upper`` (``<`` with ``strict``); a bool value must be True.
 
-        Returns the value, so a check can wrap the computation it guards.
+        Returns True, so a chapter writes ``assert ledger.check(...)``; a failed claim raises
+        ClaimFailed with the measured value and the bound rather than a bare AssertionError.
         """
         value = _scalar(claim_id, value)
         if isinstance(value, bool):
@@ -118,7 +120,7 @@ class Ledger:
         self._write()
         if not passed:
             raise ClaimFailed(f"claim {claim_id!r} ({claim}) failed: measured {value!r}, expected {record.bound}.")
-        return value
+        return True
 
     def _write(self) -> None:
         if self.path is None:
