@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from assocmem import data, landscape, memory, optima
+from assocmem import data, landscape, memory, optima, tiers
 from assocmem import scarce_plots as sp
 
 U2 = torch.eye(2, dtype=torch.float64)
@@ -47,7 +47,7 @@ def test_minimiser_agrees_with_long_gradient_descent():
     m = optima.cross_entropy_minimiser(E, U, p, t)
     from assocmem import train
 
-    with sp.single_thread():
+    with tiers.threads(1):
         run = train.gd(E, U, p, t, 5.0, 1000, show_progress=False)
     assert (landscape.to_gamma(run.W_final[0], U) - m.gamma).norm() < 1e-6
 
@@ -151,13 +151,6 @@ def test_misclassified_matches_memory_margins():
     margins = memory.margins(landscape.to_memory(gammas, U), E, U, p, t)
     assert torch.equal(wrong, margins <= 0)
     assert torch.allclose(optima.zero_one(gammas, E, p, t), memory.zero_one_loss(landscape.to_memory(gammas, U), E, U, p, t))
-
-
-def test_single_thread_restores_thread_count():
-    before = torch.get_num_threads()
-    with sp.single_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
 
 
 def test_bad_input():

@@ -5,16 +5,14 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from assocmem import data, memory, particles, train
+from assocmem import data, memory, particles, train, tiers
 
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny matrices: one thread avoids OpenMP contention on a shared CPU (restored afterwards)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with tiers.threads(1):
+        yield
 
 
 @pytest.fixture

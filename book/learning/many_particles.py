@@ -46,6 +46,7 @@ from myst_nb import glue
 
 from assocmem import claims, memory, plots, train
 from assocmem import scarce_plots as sp
+from assocmem import tiers
 
 plots.use_style()
 ledger = claims.Ledger("many_particles", title="Many particles")
@@ -229,7 +230,7 @@ for d, (run, sharp) in runs.items():
 glue("fc_sharp30_d10", f"{late_sharp[10][2].item():.4f}", display=False)
 glue("fc_sharp30_d3", f"{late_sharp[3][2].item():.3f}", display=False)
 E10, U10, p10, t10 = sp.many_particles_problem(10, 43)
-with sp.single_thread():
+with tiers.threads(1):
     sharp_path10 = memory.sharpness(run10.W[2, 30:], E10, U10, p10, t10)   # d = 10, eta = 20, t = 30..100
 crit = torch.tensor([r[3] for r in rows], dtype=torch.float64)  # critical steps, d = 3, 5, 10
 
@@ -322,7 +323,7 @@ sp.many_particles_widget(d=10, step_size=20.0, seed=43, steps=30)
 
 # %% tags=["remove-cell"]
 # Numbers quoted in the solution of the first exercise.
-with sp.single_thread():
+with tiers.threads(1):
     late_rise, late_acc = {}, {}
     for d in (3, 4):
         rises, accs = [], []

@@ -111,6 +111,7 @@ from myst_nb import glue
 
 from assocmem import claims, landscape, memory, optima, plots, train
 from assocmem import scarce_plots as sp
+from assocmem import tiers
 
 plots.use_style()
 ledger = claims.Ledger("scarce_memory", title="What cross-entropy memorises when memory is scarce")
@@ -428,7 +429,7 @@ assert ledger.check("eta1-approaches-minimiser", s9.sharpness[1, -1].item() / sh
 # %% tags=["remove-cell"]
 # Numbers quoted in the solution of the first exercise.
 W9 = landscape.to_memory(torch.tensor([-5.0, 5.0], dtype=torch.float64), U9)
-with sp.single_thread():
+with tiers.threads(1):
     ex_run = train.gd(E9, U9, p9, t9, [5.0, 7.0], 200, W0=W9, show_progress=False)
 ex_dist = (landscape.to_gamma(ex_run.W_final, U9) - star9.gamma).norm(dim=-1)
 glue("ff_ex_dist5", f"{ex_dist[0].item():.0e}", display=False)

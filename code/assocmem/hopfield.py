@@ -167,11 +167,11 @@ def widget(n: int = 100, flip_prob: float = 0.1, power: int = 3, beta: float = 0
     """Sliders for the cue noise, the dense power and the modern inverse temperature."""
     import ipywidgets as w
 
-    from .widgets import _slider, figure_widget
+    from .widgets import slider, figure_widget
 
     controls = {
-        "flip_prob": _slider(w.FloatSlider, "flipped bits", flip_prob, min=0.0, max=0.45, step=0.05),
-        "power": _slider(w.IntSlider, "dense power", power, min=2, max=5),
-        "beta": _slider(w.FloatLogSlider, "modern β", beta, base=10, min=-2.5, max=0.5, step=0.25),
+        "flip_prob": slider(w.FloatSlider, "flipped bits", flip_prob, min=0.0, max=0.45, step=0.05),
+        "power": slider(w.IntSlider, "dense power", power, min=2, max=5),
+        "beta": slider(w.FloatLogSlider, "modern β", beta, base=10, min=-2.5, max=0.5, step=0.25),
     }
     return figure_widget(lambda **values: draw_recall(n=n, **values), controls)

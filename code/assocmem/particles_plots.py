@@ -12,7 +12,7 @@ import matplotlib as mpl
 import numpy as np
 
 from . import data, gallery, particles, plots
-from .widgets import _slider, figure_widget
+from .widgets import slider, figure_widget
 
 CHAPTER = "learning/particles"
 #: The chapter's problem: N = M = d = 10, Zipf a = 1.
@@ -157,9 +157,9 @@ def draw_widget_margins(step_size: float, exponent: float, num_classes: int, n: 
 def widget(step_size: float = 1.0, exponent: float = 1.0, num_classes: int = N_TOKENS) -> w.VBox:
     """Sliders for the step size, the Zipf exponent and the number of classes M over the margins figure."""
     controls = {
-        "step_size": _slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-2, max=3, step=0.25),
-        "exponent": _slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
-        "num_classes": _slider(w.IntSlider, "classes M", num_classes, min=2, max=200, step=1),
+        "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-2, max=3, step=0.25),
+        "exponent": slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
+        "num_classes": slider(w.IntSlider, "classes M", num_classes, min=2, max=200, step=1),
     }
     return figure_widget(draw_widget_margins, controls)
 

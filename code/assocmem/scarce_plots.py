@@ -8,7 +8,6 @@ them. The gallery builders at the end call the same functions as the chapters.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -17,23 +16,8 @@ import torch
 from matplotlib.patches import Patch
 
 from . import _checks, data, gallery, landscape, memory, optima, plots, train
-from .widgets import _slider, figure_widget
-
-
-@contextmanager
-def single_thread():
-    """Run torch on one intra-op thread inside the block (restored after).
-
-    These experiments are loops of tiny tensor operations, for which thread start-up
-    dominates: on a shared 2-core machine one thread is up to ten times faster.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
+from .tiers import threads
+from .widgets import slider, figure_widget
 
 # ---------------------------------------------------------------- F-C: many particles
 
@@ -50,7 +34,7 @@ def many_particles_problem(d: int, seed: int = 43, n: int = 5):
 
 def many_particles_runs(dims=FC_DIMS, step_sizes=FC_STEP_SIZES, steps: int = 100, seed: int = 43) -> dict:
     """Full-batch GD from W_0 = 0 for every d (all step sizes batched, iterates stored); {d: (run, sharpness at 0)}."""
-    with single_thread():
+    with threads(1):
         runs = {}
         for d in dims:
             E, U, p, t = many_particles_problem(d, seed)
@@ -101,7 +85,7 @@ def draw_many_particles_margins(runs: dict, shown: int = 30):
 
 def draw_many_particles(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30):
     """Loss and margins of one run (the widget's figure), with the step size against 2 / sharpness at 0."""
-    with single_thread():
+    with threads(1):
         E, U, p, t = many_particles_problem(d, seed)
         step_size = _checks.positive("step_size", step_size)
         steps = _checks.count("steps", steps, minimum=1)
@@ -131,10 +115,10 @@ def many_particles_widget(d: int = 10, step_size: float = 20.0, seed: int = 43, 
     """Sliders for the dimension, the step size, the embedding seed and the number of steps over ``draw_many_particles``."""
     steps = _checks.count("steps", steps, minimum=1)
     controls = {
-        "d": _slider(w.IntSlider, "dimension d", d, min=2, max=12, step=1),
-        "step_size": _slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.05),
-        "seed": _slider(w.IntSlider, "embedding seed", seed, min=0, max=100, step=1),
-        "steps": _slider(w.IntSlider, "steps", steps, min=10, max=max(300, steps), step=10),
+        "d": slider(w.IntSlider, "dimension d", d, min=2, max=12, step=1),
+        "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.05),
+        "seed": slider(w.IntSlider, "embedding seed", seed, min=0, max=100, step=1),
+        "steps": slider(w.IntSlider, "steps", steps, min=10, max=max(300, steps), step=10),
     }
     return figure_widget(draw_many_particles, controls)
 
@@ -183,7 +167,7 @@ class Optimum:
 
 def optimum_problems(num: int = 100) -> dict[int, Optimum]:
     """The four problems of F-D on num x num grids."""
-    with single_thread():
+    with threads(1):
         num = _checks.count("num", num, minimum=2)
         out = {}
         for seed, (n, xlim, ylim) in FD_PROBLEMS.items():
@@ -271,7 +255,7 @@ class Forgetting:
 
 def forgetting_run(steps: int = FE["steps"], sgd_seed: int = FE["sgd_seed"]) -> Forgetting:
     """SGD from gamma = (7.5, 2.5) (W overwritten), batch 10 with replacement, eta = 0.1, on N = 10, Zipf a = 2, seed 11."""
-    with single_thread():
+    with threads(1):
         E, U, p, t = binary_problem(FE["n"], FE["seed"], FE["exponent"])
         W0 = landscape.to_memory(torch.tensor(FE["start"], dtype=torch.float64), U)
         run = train.sgd(E, U, p, t, FE["step_size"], steps, FE["batch_size"], W0=W0, seed=sgd_seed, store_W=True, show_progress=False)
@@ -346,7 +330,7 @@ class SharpnessRun:
 
 def sharpness_runs(steps: int = 35, num: int = 100) -> dict[int, SharpnessRun]:
     """GD for each F-F problem from its start with eta in {10, 1}; sharpness along the path and over the grid."""
-    with single_thread():
+    with threads(1):
         out = {}
         for seed, (n, start, xlim, ylim) in FF_PROBLEMS.items():
             E, U, p, t = binary_problem(n, seed)

@@ -8,8 +8,11 @@ reruns the experiments at the paper's sizes. Choose with the environment variabl
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import torch
+
+from . import _checks
 
 
 
@@ -38,4 +41,22 @@ def device(tier: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
-__all__ = ["current", "pick", "device", "VARIABLE", "TIERS"]
+@contextmanager
+def threads(count: int | None):
+    """Run torch on ``count`` intra-op threads inside the block, restoring the count after.
+
+    The CI-tier experiments are loops of tiny tensor operations; on a 2-core machine whose
+    cores are shared with other jobs, a second thread costs more in synchronisation than
+    it gains (measured up to 20 times slower), while on an idle machine one and two
+    threads are equal. ``None`` leaves the count unchanged.
+    """
+    previous = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(_checks.count("threads", count, minimum=1))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+__all__ = ["current", "pick", "device", "threads", "VARIABLE", "TIERS"]

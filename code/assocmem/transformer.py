@@ -39,18 +39,9 @@ MEMORIES = ("W_K1", "W_K2", "W_O2")
 FROZEN = ("W_V1", "W_O1", "W_V2")
 
 
-def configure_cpu(threads: int | None = None) -> int:
-    """Fast float64 on a small CPU: flush denormals (tiny softmax weights) and set the thread count.
-
-    Returns the previous thread count. The CI-tier matrices are small (d = 32, T = 64), and on a
-    busy 2-core machine a second thread costs more in synchronisation than it gains (measured:
-    more than 10 times slower under load), so ``train`` uses one thread at the CI tier.
-    """
+def configure_cpu() -> None:
+    """Fast float64 on the CPU: flush denormals (the tiny softmax weights of long sequences)."""
     torch.set_flush_denormal(True)
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(_checks.count("threads", threads, minimum=1))
-    return previous
 
 
 @dataclass(frozen=True)
@@ -333,12 +324,10 @@ def train(
     log_every = _checks.count("log_every", log_every, minimum=1)
     device = torch.device(device) if device is not None else tiers.device()
     if threads is None and device.type == "cpu" and tiers.current() == "ci":
-        threads = 1
-    previous_threads = configure_cpu(threads)
-    try:
+        threads = 1  # small matrices at the CI tier: see tiers.threads
+    configure_cpu()
+    with tiers.threads(threads):
         return _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every, eval_size, device, show)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every, eval_size, device, show):

@@ -464,15 +464,15 @@ def widget(alpha: float = 0.95, p1: float = 0.75, step_size: float = 10.0):
     """Sliders for alpha, p1 and eta over the trajectory-and-loss figure."""
     import ipywidgets as w
 
-    from .widgets import _slider, figure_widget
+    from .widgets import slider, figure_widget
 
     alpha = float(_alpha(alpha))
     p1 = float(_p1(p1))
     step_size = float(_eta(step_size))
     controls = {
-        "alpha": _slider(w.FloatSlider, "cosine α", alpha, min=-0.95, max=0.99, step=0.01),
-        "p1": _slider(w.FloatSlider, "frequency p₁", p1, min=0.5, max=0.95, step=0.01),
-        "step_size": _slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.1),
+        "alpha": slider(w.FloatSlider, "cosine α", alpha, min=-0.95, max=0.99, step=0.01),
+        "p1": slider(w.FloatSlider, "frequency p₁", p1, min=0.5, max=0.95, step=0.01),
+        "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.1),
     }
     return figure_widget(draw_widget, controls)
 

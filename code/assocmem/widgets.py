@@ -35,7 +35,7 @@ def figure_widget(draw: Callable[..., object], controls: dict[str, w.ValueWidget
     return w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
 
 
-def _slider(kind, description, value, **kwargs):
+def slider(kind, description, value, **kwargs):
     return kind(value=value, description=description, continuous_update=False, style={"description_width": "initial"}, **kwargs)
 
 
@@ -65,9 +65,9 @@ def one_step_margins_figure(tier: str = "ci"):
 def one_step_margins(n: int = 100, dim: int = 30, exponent: float = 1.0, step_size: float = 1.0) -> w.VBox:
     """Sliders for N, d, Zipf exponent and step size over the one-step margins figure."""
     controls = {
-        "n": _slider(w.IntSlider, "tokens N", n, min=5, max=400, step=5),
-        "dim": _slider(w.IntSlider, "dimension d", dim, min=2, max=200, step=1),
-        "exponent": _slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
-        "step_size": _slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-2, max=3, step=0.25),
+        "n": slider(w.IntSlider, "tokens N", n, min=5, max=400, step=5),
+        "dim": slider(w.IntSlider, "dimension d", dim, min=2, max=200, step=1),
+        "exponent": slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
+        "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-2, max=3, step=0.25),
     }
     return figure_widget(draw_one_step_margins, controls)
