@@ -12,25 +12,13 @@ from unittest import mock
 
 import jupytext
 import nbval.plugin
-import yaml
+
+from assocmem import toc
 
 ROOT = Path(__file__).parent
 
 
-def _toc_files(node) -> set[Path]:
-    files = set()
-    if isinstance(node, dict):
-        if "file" in node:
-            files.add((ROOT / node["file"]).with_suffix(".py").resolve())
-        for value in node.values():
-            files |= _toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
-            files |= _toc_files(item)
-    return files
-
-
-CHAPTERS = _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+CHAPTERS = {path.resolve() for path in toc.chapters(ROOT / "_toc.yml")}
 
 
 class JupytextNotebook(nbval.plugin.IPyNbFile):

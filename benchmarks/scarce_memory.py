@@ -1,12 +1,12 @@
 """Speed of the experiments of the chapter "What cross-entropy memorises when memory is scarce".
 
-1. The 100 x 100 sharpness map of F-F (seed 9, N = 30): ``landscape.evaluate(...,
+1. The 100 x 100 sharpness map of sharpness chapter section (seed 9, N = 30): ``landscape.evaluate(...,
    with_sharpness=True)`` (one batched Hessian and eigvalsh over the grid) against a Python
    loop of ``memory.sharpness`` over the grid points. Target: the batched map under 5 s.
-2. The 1000-step SGD run of F-E with the default torch thread count and inside
-   ``scarce_plots.single_thread()``: tiny tensor ops pay for thread start-up, so one thread
+2. The 1000-step SGD run of the forgetting run with the default torch thread count and inside
+   ``tiers.threads(1)``: tiny tensor ops pay for thread start-up, so one thread
    is faster, by a large factor on a loaded machine.
-3. The optima of F-D: Newton minimiser and exact direction search for N = 30.
+3. The optima of the excess-error section: Newton minimiser and exact direction search for N = 30.
 
 Run: ``.venv/bin/python benchmarks/scarce_memory.py``. Prints times (best of a few repeats) and ratios.
 """
@@ -18,9 +18,8 @@ import time
 import torch
 from timing import best_of
 
-from assocmem import landscape, memory, optima
-from assocmem import scarce_plots as sp
-
+from assocmem import landscape, memory, optima, tiers, train
+from assocmem.chapters.learning import scarce_memory as sp
 
 
 def sharpness_map(num: int = 100) -> None:
@@ -37,10 +36,10 @@ def sharpness_map(num: int = 100) -> None:
 
 
 def sgd_threads() -> None:
-    t_default, _ = best_of(lambda: sp.train.sgd(*sp.binary_problem(10, 11, 2.0), 0.1, 1000, 10, show_progress=False), 2)
-    with sp.single_thread():
-        t_single, _ = best_of(lambda: sp.train.sgd(*sp.binary_problem(10, 11, 2.0), 0.1, 1000, 10, show_progress=False), 2)
-    print(f"SGD 1000 steps (F-E): {torch.get_num_threads()} threads {t_default:.2f} s, one thread {t_single:.2f} s; ratio {t_default / t_single:.1f}x")
+    t_default, _ = best_of(lambda: train.sgd(*sp.binary_problem(10, 11, 2.0), 0.1, 1000, 10, show_progress=False), 2)
+    with tiers.threads(1):
+        t_single, _ = best_of(lambda: train.sgd(*sp.binary_problem(10, 11, 2.0), 0.1, 1000, 10, show_progress=False), 2)
+    print(f"SGD 1000 steps (forgetting run): {torch.get_num_threads()} threads {t_default:.2f} s, one thread {t_single:.2f} s; ratio {t_default / t_single:.1f}x")
 
 
 def optima_speed() -> None:

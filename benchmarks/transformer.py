@@ -15,8 +15,9 @@ import time
 
 import torch
 
-from assocmem import induction_data
+from assocmem import tiers
 from assocmem import transformer as T
+from assocmem.tasks import induction as induction_data
 
 
 def steps_per_second(experiment: str, tier: str, steps: int, device: str, threads: int | None = None, index: int = 0) -> float:
@@ -58,17 +59,17 @@ def one_step(setting: dict, device: str, repeats: int = 1) -> float:
     batch = induction_data.sample(law, setting["batch_size"], setting["seq_len"], seed=0).to(device)
     eta = torch.tensor(setting["step_size"], dtype=torch.float64, device=device)
     params = T.init_params(net, setting["trainable"], eta.numel())
-    T.configure_cpu()
-    if device == "cuda":  # warm-up, then synchronised timing
-        T.sgd_step(net, params, setting["trainable"], eta, batch)
-        torch.cuda.synchronize()
-        repeats = 10
-    start = time.perf_counter()
-    for _ in range(repeats):
-        T.sgd_step(net, params, setting["trainable"], eta, batch)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / repeats
+    with tiers.flush_denormal():
+        if device == "cuda":  # warm-up, then synchronised timing
+            T.sgd_step(net, params, setting["trainable"], eta, batch)
+            torch.cuda.synchronize()
+            repeats = 10
+        start = time.perf_counter()
+        for _ in range(repeats):
+            T.sgd_step(net, params, setting["trainable"], eta, batch)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return (time.perf_counter() - start) / repeats
 
 if __name__ == "__main__":
     main()

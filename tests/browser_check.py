@@ -411,7 +411,7 @@ def test_reproducibility_page_lists_every_claim():
         pytest.fail(f"no built book at {BUILD}: run `make build` first")
     import json
 
-    from assocmem.cli import toc_chapters
+    from assocmem.toc import chapters as toc_chapters
 
     records = ROOT / "_build" / "claims"
     ledger_pages = [p for p in pages(BUILD) if 'class="claim-ledger' in (BUILD / p).read_text(encoding="utf8")]

@@ -8,11 +8,16 @@ import sys
 from pathlib import Path
 
 import jupytext
-import matplotlib.image
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
 import nbformat
 import pytest
 
-from assocmem import cli, gallery
+from assocmem import cli, toc
+from assocmem.viz import gallery
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,20 +27,35 @@ def run(*args, cwd=ROOT):
                           env={**__import__("os").environ, "CI": "true"})
 
 
-def test_figures_writes_every_registered_figure(tmp_path):
-    names = sorted(gallery.entries())
-    assert names, "no figure is registered in assocmem.gallery"
-    result = run("figures", "--tier", "ci", "--out", str(tmp_path / "figs"))
+def test_figures_list_names_every_registered_figure_with_its_chapter():
+    result = run("figures", "--list")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert {name: chapter for name, chapter in lines} == {n: e.chapter for n, e in gallery.entries().items()}
+
+
+def test_figures_cli_writes_an_index(tmp_path):
+    name = "one-step-loss"  # a fast figure: the CLI's own work, not the figure's, is under test here
+    result = run("figures", "--tier", "ci", "--out", str(tmp_path / "figs"), "--only", name)
     assert result.returncode == 0, result.stderr
     index = json.loads((tmp_path / "figs" / "figures.json").read_text())
-    assert index["tier"] == "ci"
-    assert sorted({f["name"] for f in index["figures"]}) == names
-    for figure in index["figures"]:
-        assert figure["alt"].strip(), f"figure {figure['name']} has no alt text"
-        for axes in figure["axes"]:
+    assert index["tier"] == "ci" and [f["name"] for f in index["figures"]] == [name]
+
+
+@pytest.mark.parametrize("name", sorted(gallery.entries()))
+def test_each_registered_figure_builds_labelled_and_opaque(name, tmp_path):
+    entry = gallery.entries()[name]
+    assert entry.alt.strip(), f"figure {name} has no alt text"
+    built = entry.build(tier="ci")
+    figures = built if isinstance(built, dict) else {None: built}
+    for part, fig in figures.items():
+        for axes in cli._axes_labels(fig):
             if not axes["colorbar"]:
-                assert axes["labelled_x"] and axes["labelled_y"], f"figure {figure['name']}: unlabelled axes {axes}"
-        image = matplotlib.image.imread(tmp_path / "figs" / figure["file"])
+                assert axes["labelled_x"] and axes["labelled_y"], f"figure {name} {part}: unlabelled axes {axes}"
+        path = tmp_path / f"{name}-{part}.png"
+        fig.savefig(path, facecolor="white", dpi=60)
+        plt.close(fig)
+        image = matplotlib.image.imread(path)
         assert image.shape[0] > 100 and image.shape[1] > 100
         assert image.ndim == 2 or image.shape[2] < 4 or image[..., 3].min() > 0.99, "figure background is not opaque"
 
@@ -55,6 +75,11 @@ def test_unknown_figure_name_lists_the_registered_names(tmp_path, capsys):
         assert name in error
 
 
+def test_figures_without_out_or_list_is_refused(capsys):
+    assert cli.main(["figures"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
 def test_bad_tier_is_refused(tmp_path):
     result = run("figures", "--tier", "huge", "--out", str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr
@@ -62,7 +87,7 @@ def test_bad_tier_is_refused(tmp_path):
 
 def test_notebooks_have_an_install_cell_and_the_chapter(tmp_path):
     assert cli.main(["notebooks", "--toc", str(ROOT / "_toc.yml"), "--out", str(tmp_path)]) == 0
-    chapters = cli.toc_chapters(ROOT / "_toc.yml")
+    chapters = toc.chapters(ROOT / "_toc.yml")
     assert chapters
     for chapter in chapters:
         path = tmp_path / chapter.relative_to(ROOT).with_suffix(".ipynb")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assocmem.cli import toc_chapters
+from assocmem.toc import chapters as toc_chapters
 from assocmem.sphinxext.course import chapter_info, dependencies
 
 ROOT = Path(__file__).resolve().parents[1]

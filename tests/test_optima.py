@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from assocmem import data, landscape, memory, optima, tiers
-from assocmem import scarce_plots as sp
 
 U2 = torch.eye(2, dtype=torch.float64)
 

@@ -166,7 +166,5 @@ def test_bad_input():
         tp.spike_threshold(0.0, 0.5)
     with pytest.raises(ValueError, match="step_size must be finite"):
         tp.first_step_margins(0.7, 0.5, float("nan"))
-    with pytest.raises(ValueError, match="over must be one of"):
-        tp.draw_time_heatmaps(*tp.paper_grid(), torch.ones(10, 10, 10), over="eta")
     with pytest.raises(ValueError, match="E must have d = 2 columns"):
         landscape.zero_error_region(torch.eye(3), data.targets(3, "mod", 2), (-1, 1), (-1, 1))

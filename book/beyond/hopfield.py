@@ -53,9 +53,11 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from assocmem import claims, hopfield, plots
+from assocmem import claims, hopfield
+from assocmem.chapters.beyond import hopfield as chapter
+from assocmem.viz import style
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("hopfield", title="Hopfield networks, dense memories and attention")
 
 n, flip = 100, 0.1
@@ -166,12 +168,12 @@ assert ledger.check("modern-small-beta-fails", beta_small.max(), upper=0.5, sect
 # modern one.
 
 # %%
-fig = hopfield.draw_recall(n=100, flip_prob=0.1, power=3, beta=0.1)
-plots.glue_figure("fig_hopfield_recall", fig)
-hopfield.widget(n=100, flip_prob=0.1, power=3, beta=0.1)
+fig = chapter.draw_recall(n=100, flip_prob=0.1, power=3, beta=0.1)
+style.glue_figure("hopfield-recall", fig)
+chapter.widget(n=100, flip_prob=0.1, power=3, beta=0.1)
 
 # %% [markdown]
-# ```{glue:figure} fig_hopfield_recall
+# ```{glue:figure} hopfield-recall
 # :name: fig-hopfield-recall
 # :alt: Mean overlap after retrieval against the load P over n, from 0 to 2, for three memories with 100 neurons and 10 percent of cue bits flipped. The classical Hebbian network falls from 1 to about 0.3 past a load of about 0.14; the dense memory with cubic interaction and the modern Hopfield network stay at 1 over the whole range.
 #

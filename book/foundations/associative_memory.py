@@ -66,9 +66,11 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from assocmem import claims, data, memory, plots, train, widgets
+from assocmem import claims, data, memory, train
+from assocmem.chapters.foundations import associative_memory as chapter
+from assocmem.viz import style
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("associative_memory", title="An associative memory")
 
 N, d = 5, 3
@@ -204,7 +206,7 @@ glue("mean_frequent_error", f"{100 * draws[:, 0].mean():.0f} %", display=False)
 glue("mean_rare_error", f"{100 * draws[:, 1].mean():.0f} %", display=False)
 glue("n_draws_rarer_worse", int((draws[:, 1] > draws[:, 0]).sum()), display=False)
 
-plots.glue_figure("fig_one_step", widgets.draw_one_step_margins(n=N, dim=d, exponent=1.0, step_size=1.0, seed=0))
+style.glue_figure("one-step-margins", chapter.draw_one_step_margins(n=N, dim=d, exponent=1.0, step_size=1.0, seed=0))
 
 # Misclassified fraction after one step for growing dimension, averaged over five draws.
 error_by_dim = []
@@ -232,7 +234,7 @@ assert ledger.check("random-embeddings-still-interfere", error_by_dim[-1], lower
              claim="misclassified fraction after one step at d = 200 > N = 100 (random unit embeddings, 5 draws)")
 
 # %% [markdown]
-# ```{glue:figure} fig_one_step
+# ```{glue:figure} one-step-margins
 # :name: fig-one-step
 # :alt: Left, a bar chart of the margin of each of 100 tokens after one gradient step, sorted from most to least frequent; the few most frequent tokens have large positive margins, and almost all rare tokens have negative margins. Right, the fraction of misclassified tokens in five frequency groups, rising from the most frequent group to the rarest.
 #
@@ -260,7 +262,7 @@ assert ledger.check("random-embeddings-still-interfere", error_by_dim[-1], lower
 # exponent grows, and how slowly they thin out as $d$ grows.
 
 # %%
-widgets.one_step_margins(n=100, dim=30, exponent=1.0, step_size=1.0)
+chapter.widget(n=100, dim=30, exponent=1.0, step_size=1.0)
 
 # %% [markdown]
 # Whether later steps repair this, and at what speed, is the subject of the next

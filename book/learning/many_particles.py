@@ -44,11 +44,12 @@ import math
 import torch
 from myst_nb import glue
 
-from assocmem import claims, memory, plots, train
-from assocmem import scarce_plots as sp
+from assocmem import claims, memory, train
+from assocmem.chapters.learning import many_particles as sp
+from assocmem.viz import style
 from assocmem import tiers
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("many_particles", title="Many particles")
 
 runs = sp.many_particles_runs(dims=(3, 5, 10), step_sizes=(3.0, 10.0, 20.0), steps=100, seed=43)
@@ -62,7 +63,7 @@ for d, (run, sharp) in runs.items():
 # starting value $L(0) = \log 5$ dashed.
 
 # %%
-plots.glue_figure("fig_many_losses", sp.draw_many_particles_losses(runs, shown=30))
+style.glue_figure("many-particles-losses", sp.draw_many_particles_losses(runs, shown=30))
 
 log5 = math.log(5)
 run10, run5, run3 = runs[10][0], runs[5][0], runs[3][0]
@@ -109,7 +110,7 @@ assert ledger.check("d3-eta3-settles", int(rises3[0]), upper=0, section=section,
              claim="steps t = 10..98 with L(W_{t+1}) > L(W_t), d = 3, eta = 3")
 
 # %% [markdown]
-# ```{glue:figure} fig_many_losses
+# ```{glue:figure} many-particles-losses
 # :name: fig-many-losses
 # :alt: Three panels of loss against step on a log scale for step sizes 3, 10 and 20. In dimensions 5 and 10 all curves decrease, and after the first few steps a larger step gives a lower loss. In dimension 3 the curve for step 20 jumps repeatedly above log 5 and the curves for steps 10 and 20 keep going up and down.
 #
@@ -134,7 +135,7 @@ assert ledger.check("d3-eta3-settles", int(rises3[0]), upper=0, section=section,
 # goes.
 
 # %%
-plots.glue_figure("fig_many_margins", sp.draw_many_particles_margins(runs, shown=30))
+style.glue_figure("many-particles-margins", sp.draw_many_particles_margins(runs, shown=30))
 
 rare = run10.margins[2, :, 4]                      # d = 10, eta = 20, rarest token x = 5
 back = int((rare[2:] > 0).nonzero()[0]) + 2         # first t >= 2 with a positive margin
@@ -167,7 +168,7 @@ assert ledger.check("d3-eta3-margins-smooth", int(reversals[0].max()), upper=2, 
              claim="most direction reversals over t = 11..98 of any token's margin, d = 3, eta = 3")
 
 # %% [markdown]
-# ```{glue:figure} fig_many_margins
+# ```{glue:figure} many-particles-margins
 # :name: fig-many-margins
 # :alt: A three by three grid of panels, rows d = 3, 5, 10 and columns step size 3, 10, 20, each showing the margins of five tokens against step. For d = 10 all margins end positive; the rarest dips below zero after one step with step 20. For d = 3 the rarest tokens stay below zero, and with steps 10 and 20 every margin zigzags from step to step.
 #
@@ -272,7 +273,7 @@ assert ledger.check("d10-sharpness-keeps-falling", torch.diff(sharp_path10).max(
 # overshoots.
 
 # %%
-sp.many_particles_widget(d=10, step_size=20.0, seed=43, steps=30)
+sp.widget(d=10, step_size=20.0, seed=43, steps=30)
 
 # %% [markdown]
 # ## Exercises

@@ -81,10 +81,11 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from assocmem import claims, data, memory, particles, particles_plots, plots, train
+from assocmem import claims, data, memory, particles, train
+from assocmem.chapters.learning import particles as chapter
+from assocmem.viz import style
 
-torch.set_num_threads(1)  # tiny matrices: one thread is fastest and avoids contention on a shared CPU
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("particles", title="Particles")
 
 E, U = data.embedding_pair(12, 7, 5, seed=3)
@@ -216,7 +217,7 @@ assert ledger.check("binary-first-step-rare-negative", bool((binary[:, 1, 1] < 0
 # from 0.1 to 1000, 2000 steps.
 
 # %%
-N = M = particles_plots.N_TOKENS
+N = M = chapter.N_TOKENS
 E_o = data.orthonormal_embeddings(N, N)
 freqs, targets = data.zipf(N, 1.0), data.targets(N)
 big_etas = [0.1, 1.0, 10.0, 100.0, 1000.0]
@@ -283,8 +284,8 @@ assert ledger.check("first-margin-eta-p", first_step, upper=1e-14, section=secti
 # $\log t$, together with the prediction $\log(\eta \, p(x) M t)$ of {prf:ref}`thm-orthonormal`.
 
 # %%
-margins, freqs = particles_plots.chapter_margins(exponent=1.0)   # (4, 100001, 10): m_0 .. m_{100000}
-step_sizes = particles_plots.STEP_SIZES
+margins, freqs = chapter.chapter_margins(exponent=1.0)   # (4, 100001, 10): m_0 .. m_{100000}
+step_sizes = chapter.STEP_SIZES
 i = step_sizes.index(1.0)
 T = 10_000
 log_deviation = (margins[i, T] - torch.log(1.0 * freqs * M * T)).abs().max().item()
@@ -306,7 +307,7 @@ glue("pMtau", f"{pMtau:.0f}", display=False)
 glue("log_pMtau", f"{np.log(pMtau):.1f}", display=False)
 glue("flow_correction", f"{flow_correction:.3f}", display=False)
 glue("rare_deviation", f"{deviation[-1].item():.3f}", display=False)
-plots.glue_figure("fig_particles_margins", particles_plots.draw_margins(margins, freqs, M, step_sizes))
+style.glue_figure("particles-margins", chapter.draw_margins(margins, freqs, M, step_sizes))
 
 # %% tags=["remove-cell"]
 section = "Margins grow like log t"
@@ -323,7 +324,7 @@ assert ledger.check("rare-deviation-vs-flow-correction", deviation[-1].item() / 
              claim="eta = 1, t = 1e4, rarest token: (m_t - log(eta p M t)) / (-(M-1) log(pMt)/(pMt)); in (0.9, 1): same sign, GD slightly closer than the flow's correction")
 
 # %% [markdown]
-# ```{glue:figure} fig_particles_margins
+# ```{glue:figure} particles-margins
 # :name: fig-particles-margins
 # :alt: Four panels, one per step size 0.1, 1, 10 and 100, each showing the margins of ten tokens against the logarithm of the step. After a transient every margin follows a straight line of slope one, parallel to and close to its dashed prediction. With step size 100 the frequent tokens start very high, because the first step alone gives them a margin of 100 times their frequency.
 #
@@ -357,10 +358,10 @@ for eta, t in [(0.1, 10_000), (1.0, 10_000), (10.0, 1_000)]:
     print(f"eta = {eta:g}, t = {t}: L M eta t / (N (M - 1)) = {ratios[(eta, t)]:.4f}")
 glue("ratio_low", f"{min(ratios.values()):.3f}", display=False)
 glue("ratio_high", f"{max(ratios.values()):.3f}", display=False)
-plots.glue_figure("fig_particles_loss", particles_plots.draw_loss_scaling(margins, freqs, M, step_sizes))
+style.glue_figure("particles-loss-scaling", chapter.draw_loss_scaling(margins, freqs, M, step_sizes))
 
 # The same ratio with Zipf exponent 2: the limit does not depend on p.
-margins_a2, freqs_a2 = particles_plots.chapter_margins(exponent=2.0)
+margins_a2, freqs_a2 = chapter.chapter_margins(exponent=2.0)
 ratio_a2 = particles.margin_loss(margins_a2[i, -1], freqs_a2, M).item() * M * 1.0 * 100_000 / (N * (M - 1))
 ratio_a1 = loss[i, -1].item() * M * 1.0 * 100_000 / (N * (M - 1))
 print(f"eta = 1, t = 1e5: ratio {ratio_a1:.4f} (Zipf a = 1), {ratio_a2:.4f} (Zipf a = 2)")
@@ -405,7 +406,7 @@ assert ledger.check("zipf2-slower-transient", bool(ratio_a2 > ratio_a1 > 1.0 and
              claim="Zipf 2 vs 1 (eta = 1): the bump comes later and the ratio at t = 1e5 is farther above 1")
 
 # %% [markdown]
-# ```{glue:figure} fig_particles_loss
+# ```{glue:figure} particles-loss-scaling
 # :name: fig-particles-loss
 # :alt: The loss multiplied by M eta t and divided by N (M - 1), against the step on a log scale, for step sizes 0.1, 1, 10 and 100. The curves for 0.1, 1 and 10 rise to a bump well above 1 and then settle at 1; the curve for step size 100 starts far below 1 and rises slowly towards it.
 #
@@ -439,7 +440,7 @@ print(f"smallest lead of GD over the flow (t >= 1): {smallest_lead:.2e}")
 print("largest lead at t = 1e5 per step size:", lead_at_end.numpy())
 glue("smallest_lead", f"{smallest_lead:.1e}", display=False)
 glue("m1_top_100", f"{margins[-1, 1, 0].item():.0f}", display=False)
-plots.glue_figure("fig_particles_flow", particles_plots.draw_gd_vs_flow(margins, freqs, M, step_sizes))
+style.glue_figure("particles-gd-vs-flow", chapter.draw_gd_vs_flow(margins, freqs, M, step_sizes))
 
 # %% tags=["remove-cell"]
 section = "Gradient descent is never behind gradient flow"
@@ -452,7 +453,7 @@ assert ledger.check("eta100-start-above-window", margins[-1, 1, 0].item() - wind
              claim="eta = 100: m_1 of the most frequent token minus the top of the left panel's y-range (flow margin at the last time + 2)")
 
 # %% [markdown]
-# ```{glue:figure} fig_particles_flow
+# ```{glue:figure} particles-gd-vs-flow
 # :name: fig-particles-flow
 # :alt: Left, the margins of the most frequent and the rarest token against the time eta t on a log scale, for four step sizes, with the gradient-flow solution dashed; every discrete curve lies on or above the flow; the curves of step sizes 0.1 and 1 cover the flow, and those of 10 and 100 start above it. Right, the lead of the discrete margin over the flow for the rarest token on log-log axes, positive for every step size, rising to a peak and then decreasing, larger for larger step sizes.
 #
@@ -485,7 +486,7 @@ print(f"max |lag - log(p_max / p(x))| at t = 1e5 (a = 1 and 2): {lag_error:.4f};
 glue("lag_error", f"{lag_error:.3f}", display=False)
 glue("peak_lag", f"{peak_lag:.1f}", display=False)
 glue("final_lag", f"{lag[-1].item():.2f}", display=False)
-plots.glue_figure("fig_particles_lag", particles_plots.draw_rare_lag(margins[i], freqs, {1.0: (margins[i], freqs), 2.0: (margins_a2[i], freqs_a2)}))
+style.glue_figure("particles-rare-lag", chapter.draw_rare_lag(margins[i], freqs, {1.0: (margins[i], freqs), 2.0: (margins_a2[i], freqs_a2)}))
 
 # %% tags=["remove-cell"]
 section = "Rare tokens lag by log(p_max / p(x))"
@@ -495,7 +496,7 @@ assert ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, sect
              claim="the rarest token's largest lag exceeds its final lag by at least 0.5 (transient overshoot)")
 
 # %% [markdown]
-# ```{glue:figure} fig_particles_lag
+# ```{glue:figure} particles-rare-lag
 # :name: fig-particles-lag
 # :alt: Left, for each token the gap between the most frequent token's margin and its own against the step on a log scale; each gap rises to a peak early in the run, higher for rarer tokens, and then settles on a dotted line at the log of the frequency ratio. Right, the final gaps against the log frequency ratios for Zipf exponents 1 and 2; all points lie on the diagonal.
 #
@@ -517,7 +518,7 @@ assert ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, sect
 # $\log \eta$, by $\log M$, and by $\log p(x)$.
 
 # %%
-particles_plots.widget(step_size=1.0, exponent=1.0, num_classes=M)
+chapter.widget(step_size=1.0, exponent=1.0, num_classes=M)
 
 # %% [markdown]
 # ## Exercises

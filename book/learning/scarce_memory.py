@@ -109,11 +109,12 @@
 import torch
 from myst_nb import glue
 
-from assocmem import claims, landscape, memory, optima, plots, train
-from assocmem import scarce_plots as sp
+from assocmem import claims, landscape, memory, optima, train
+from assocmem.chapters.learning import scarce_memory as sp
+from assocmem.viz import style
 from assocmem import tiers
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("scarce_memory", title="What cross-entropy memorises when memory is scarce")
 
 problems = sp.optimum_problems(num=100)
@@ -125,7 +126,7 @@ for seed, pr in problems.items():
     glue(f"fd_grid_excess_{seed}", f"{pr.grid_excess:.3f}", display=False)
     glue(f"fd_ce_{seed}", f"{ex.ce_error:.3f}", display=False)
     glue(f"fd_best_{seed}", f"{ex.best.error:.3f}", display=False)
-plots.glue_figure("fig_optimum_landscapes", sp.draw_optimum_landscapes(problems))
+style.glue_figure("optimum-landscapes", sp.draw_optimum_landscapes(problems))
 
 # %% tags=["remove-cell"]
 section = "Cross-entropy against the 0-1 optimum"
@@ -155,7 +156,7 @@ assert ledger.check("exact-never-worse", exact_vs_grid, upper=1e-15, section=sec
              claim="exact best L01 minus the lowest L01 on the grid, max over the four problems")
 
 # %% [markdown]
-# ```{glue:figure} fig_optimum_landscapes
+# ```{glue:figure} optimum-landscapes
 # :name: fig-optimum-landscapes
 # :alt: Four loss landscapes in the plane of binary memories. Grey shading is the 0-1 loss, coloured lines are loss contours. In the first panel the classes are separable and the loss decreases along a ray; in the other three the cross-entropy minimiser, marked by a star, lies in a region of higher 0-1 loss than the best direction, drawn dashed.
 #
@@ -166,7 +167,7 @@ assert ledger.check("exact-never-worse", exact_vs_grid, upper=1e-15, section=sec
 # ```
 
 # %%
-plots.glue_figure("fig_given_up", sp.draw_given_up_tokens(problems))
+style.glue_figure("given-up-tokens", sp.draw_given_up_tokens(problems))
 
 lost = {seed: (optima.misclassified(pr.excess.minimiser.gamma, pr.E, pr.targets),
                optima.misclassified(pr.excess.best.gamma, pr.E, pr.targets)) for seed, pr in problems.items()}
@@ -196,7 +197,7 @@ assert ledger.check("seed81-ce-loses-second", bool(lost[81][0][1]) and not bool(
 #
 # ## Which tokens are given up
 #
-# ```{glue:figure} fig_given_up
+# ```{glue:figure} given-up-tokens
 # :name: fig-given-up
 # :alt: Four bar charts of token frequencies, one per problem, each bar coloured by whether the cross-entropy minimiser, the best 0-1 memory, both or neither misclassify it. For seed 9 the most frequent token is lost by the cross-entropy minimiser only.
 #
@@ -250,7 +251,7 @@ glue("fe_median", f"{late_median:.3f}", display=False)
 glue("fe_gap", f"{final_gap:.4f}", display=False)
 glue("fe_forgotten", ", ".join(str(x) for x in forgotten.tolist()), display=False)
 glue("fe_forgotten_p", ", ".join(f"{fe.freqs[x - 1].item():.3f}" for x in forgotten.tolist()), display=False)
-plots.glue_figure("fig_forgetting", sp.draw_forgetting(fe, early=first, late=len(z) - 1))
+style.glue_figure("forgetting-sgd", sp.draw_forgetting(fe, early=first, late=len(z) - 1))
 
 # Normalisation check: with all the mass on one token every batch is 10 copies of it, so one
 # SGD step on the mean batch loss equals one full-batch GD step on that token's loss.
@@ -283,7 +284,7 @@ assert ledger.check("sgd-forgets-a-frequent-token", bool(late_lost[1] and not ea
              claim="token 2 is stored when L01 first reaches its minimum and misclassified at t = 999")
 
 # %% [markdown]
-# ```{glue:figure} fig_forgetting
+# ```{glue:figure} forgetting-sgd
 # :name: fig-forgetting
 # :alt: Left, a noisy SGD path on a loss landscape from the start (7.5, 2.5) to the cross-entropy minimiser. Middle, half the loss decreasing over 1000 steps on a log-scaled time axis and the 0-1 loss dropping early to the best achievable value, then climbing back and staying higher for the rest of the run. Right, the frequencies of misclassified tokens at the first step of minimal 0-1 loss and at the last step.
 #
@@ -312,7 +313,7 @@ assert ledger.check("sgd-forgets-a-frequent-token", bool(late_lost[1] and not ea
 
 # %%
 sharp_runs = sp.sharpness_runs(steps=35, num=100)
-plots.glue_figure("fig_sharpness", sp.draw_sharpness(sharp_runs))
+style.glue_figure("sharpness-trajectories", sp.draw_sharpness(sharp_runs))
 
 s9 = sharp_runs[9]
 g10, g1 = s9.gammas[0], s9.gammas[1]                       # eta = 10 and eta = 1
@@ -351,7 +352,7 @@ assert ledger.check("eta1-approaches-minimiser", s9.sharpness[1, -1].item() / sh
              claim="sharpness at t = 35 over sharpness at the minimiser, seed 9, eta = 1")
 
 # %% [markdown]
-# ```{glue:figure} fig_sharpness
+# ```{glue:figure} sharpness-trajectories
 # :name: fig-sharpness
 # :alt: Two rows of three panels. Left, GD paths with step sizes 10 and 1 on the loss landscapes. Middle, the sharpness over the plane with the level 2 over 10 drawn in white. Right, the sharpness along each path. For seed 9 with step 10 the path jumps between two points on either side of a sharp valley and its sharpness alternates between two values below 0.2, while with step 1 the sharpness rises steadily.
 #

@@ -92,10 +92,12 @@ import torch
 from matplotlib.path import Path
 from myst_nb import glue
 
-from assocmem import claims, data, landscape, memory, plots, train
+from assocmem import claims, data, landscape, memory, train
 from assocmem import two_particles as tp
+from assocmem.chapters.learning import two_particles as chapter
+from assocmem.viz import style
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("two_particles", title="Two interacting particles")
 
 
@@ -141,8 +143,8 @@ assert ledger.check("margin-map-vs-gd", max(deviations), upper=1e-10, section="T
 # wedge drawn from its two inequalities (`landscape.zero_error_region`).
 
 # %%
-fig = tp.draw_landscapes(alphas=(-0.5, 0.5, 0.95))
-plots.glue_figure("fig_tp_landscapes", fig)
+fig = chapter.draw_landscapes(alphas=(-0.5, 0.5, 0.95))
+style.glue_figure("two-particle-landscapes", fig)
 
 for name, alpha in (("opening_neg", -0.5), ("opening_half", 0.5), ("opening_high", 0.95)):
     glue(name, f"{math.degrees(math.acos(alpha)):.0f}°", display=False)
@@ -167,7 +169,7 @@ assert ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > 
              claim="the zero-error area in [-10, 10]^2 shrinks as alpha goes -0.5 -> 0.5 -> 0.95")
 
 # %% [markdown]
-# ```{glue:figure} fig_tp_landscapes
+# ```{glue:figure} two-particle-landscapes
 # :name: fig-tp-landscapes
 # :alt: Six panels of loss contours over grey shading of the 0-1 loss in the (gamma_0, gamma_1) plane, for alpha = -0.5, 0.5 and 0.95 (columns) and windows [-1, 1] squared and [-10, 10] squared (rows). A hatched orange wedge with apex at the origin marks the zero-error region; it is wide for alpha = -0.5 and a thin sliver for alpha = 0.95.
 #
@@ -188,8 +190,8 @@ assert ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > 
 # with $\eta = 1$ and $\eta = 10$ (losses are logged on $W_t$, before update $t$).
 
 # %%
-fig = tp.draw_gd(alpha=0.95, p1=0.75, step_sizes=(10.0, 1.0), steps=35, xlim=(-1, 8), ylim=(-17, 10))
-plots.glue_figure("fig_tp_spike", fig)
+fig = chapter.draw_gd(alpha=0.95, p1=0.75, step_sizes=(10.0, 1.0), steps=35, xlim=(-1, 8), ylim=(-17, 10))
+style.glue_figure("loss-spike", fig)
 
 E, U, p, t = tp.problem(0.95, 0.75)
 spike = train.gd(E, U, p, t, step_size=[10.0, 1.0], steps=35)
@@ -222,7 +224,7 @@ assert ledger.check("fb-small-stuck-high", spike.zero_one[1].max(), upper=0.25, 
              claim="eta = 1: max over t <= 34 of L01(W_t)")
 
 # %% [markdown]
-# ```{glue:figure} fig_tp_spike
+# ```{glue:figure} loss-spike
 # :name: fig-tp-spike
 # :alt: Left, two gradient-descent paths on the alpha = 0.95 landscape starting at the origin; the eta = 1 path creeps along the valley outside the wedge, the eta = 10 path jumps back and forth across the valley and enters the wedge. Middle, loss against step on a log scale; eta = 10 rises above the dashed log 2 line several times early on and ends far below eta = 1. Right, 0-1 loss against step; eta = 1 stays at 0.25, eta = 10 oscillates and then drops to 0.
 #
@@ -286,7 +288,7 @@ tie_correct = tp.correct_from_margins(tie_margins)
 tie_loss = tp.one_step_loss(torch.logspace(-2, 4, 200, dtype=torch.float64), 0.75, alpha_tie)
 print(f"alpha = p2/p1 = {alpha_tie:.4f}: first-step margins {tie_margins[:, 1].tolist()}, token 2 recalled: {tie_correct[:, 1].tolist()}")
 glue("alpha_tie", "1/3" if abs(alpha_tie - 1 / 3) < 1e-15 else f"{alpha_tie:.3f}", display=False)
-plots.glue_figure("fig_tp_one_step", tp.draw_one_step_loss(p1=0.75, alphas=(0.0, 0.5, 0.95)))
+style.glue_figure("one-step-loss", chapter.draw_one_step_loss(p1=0.75, alphas=(0.0, 0.5, 0.95)))
 
 # %% tags=["remove-cell"]
 section = "The first step"
@@ -309,7 +311,7 @@ assert ledger.check("threshold-smaller-for-larger-alpha", bool(eta_star < eta_st
              claim="p1 = 0.75: eta* at alpha = 0.95 is smaller than at alpha = 0.5 (figure alt text)")
 
 # %% [markdown]
-# ```{glue:figure} fig_tp_one_step
+# ```{glue:figure} one-step-loss
 # :name: fig-tp-one-step
 # :alt: Loss after one step against the step size for alpha = 0, 0.5 and 0.95. The alpha = 0 curve decreases towards zero; the alpha = 0.5 and 0.95 curves dip below log 2 and then rise linearly, crossing the dashed log 2 line at marked thresholds, a much smaller one for alpha = 0.95 than for alpha = 0.5.
 #
@@ -367,7 +369,7 @@ glue("margin_gap", f"{margin_gap:.1e}", display=False)
 glue("scaled_loss_range", f"{scaled_loss.min().item():.4f} and {scaled_loss.max().item():.4f}", display=False)
 glue("same_scaled_range", f"{same_scaled.min().item():.3f} and {same_scaled.max().item():.3f}", display=False)
 glue("same_gap_max", f"{same_gap.max().item():.2f}", display=False)
-plots.glue_figure("fig_tp_asymptotics", tp.draw_asymptotics(m_long[:2], 0.75, (0.5, 0.95), (1.0, 10.0)))
+style.glue_figure("two-particle-asymptotics", chapter.draw_asymptotics(m_long[:2], 0.75, (0.5, 0.95), (1.0, 10.0)))
 
 # %% tags=["remove-cell"]
 section = "Long-run growth of the margins"
@@ -385,7 +387,7 @@ assert ledger.check("same-output-margins-slow", same_gap.max(), lower=0.1, secti
              claim="same outputs, alpha = 0.95: the individual margins are still far (> 0.1) from their limit form at t = 1e5")
 
 # %% [markdown]
-# ```{glue:figure} fig_tp_asymptotics
+# ```{glue:figure} two-particle-asymptotics
 # :name: fig-tp-asymptotics
 # :alt: Left, log-log plot of the largest distance between the margins and log(2 (1 - alpha) p eta t) against t, decreasing for the four combinations of alpha and eta. Right, the rescaled loss L (1 - alpha) eta t against t on a log axis, tending to 1 for all four.
 #
@@ -510,7 +512,7 @@ glue("peak_ratio", f"{peak_ratio:.1f}", display=False)
 glue("settle", settle, display=False)
 glue("final_1000", f"{final[4].item():.1e}", display=False)
 glue("n_inf", f"{limit[-1].min().item():.4f}", display=False)
-plots.glue_figure("fig_tp_large_steps", tp.draw_large_steps(L_large, m_large, limit, etas_large.tolist(), 0.75, 0.95))
+style.glue_figure("large-step-limit", chapter.draw_large_steps(L_large, m_large, limit, etas_large.tolist(), 0.75, 0.95))
 
 # %% tags=["remove-cell"]
 section = "The large-step limit"
@@ -526,7 +528,7 @@ assert ledger.check("exponentially-small-loss", final[4].item() / predicted_fina
              claim="L(W_199) at eta = 1000 divided by sum_x p_x exp(-eta n_x) with n the limit's final margins")
 
 # %% [markdown]
-# ```{glue:figure} fig_tp_large_steps
+# ```{glue:figure} large-step-limit
 # :name: fig-tp-large-steps
 # :alt: Left, loss against step on a log scale for step sizes 1, 10, 30, 100 and 1000; larger steps spike higher in the first steps and then fall much faster and lower. Right, rescaled margins m/eta for the two tokens against step for step sizes 10 to 1000, with the dashed eta-free perceptron limit; the eta = 1000 curve lies on the limit after two steps, while smaller steps keep oscillating around it for longer.
 #
@@ -582,8 +584,8 @@ print(f"p1 = 0.9, alpha = 0.8: time {time_01} at eta = 0.1, {time_005} at eta = 
 glue("time_01", time_01, display=False)
 glue("time_005", time_005, display=False)
 glue("time_005_predicted", 2 * time_01, display=False)
-plots.glue_figure("fig_tp_time_alpha", tp.draw_time_heatmaps(p1_axis, alpha_axis, eta_axis, times, over="alpha"))
-plots.glue_figure("fig_tp_time_p1", tp.draw_time_heatmaps(p1_axis, alpha_axis, eta_axis, times, over="p1"))
+style.glue_figure("time-to-accuracy-over-alpha", chapter.draw_time_heatmaps(p1_axis, alpha_axis, eta_axis, times, over="alpha"))
+style.glue_figure("time-to-accuracy-over-p1", chapter.draw_time_heatmaps(p1_axis, alpha_axis, eta_axis, times, over="p1"))
 
 # %% tags=["remove-cell"]
 section = "Time to perfect accuracy"
@@ -612,14 +614,14 @@ assert ledger.check("exercise-halving-doubles", abs(time_005 - 2 * time_01), upp
 # $[1.6, 1.7]$ (up to {glue:text}`ratio_all_max`), where times of a few dozen steps meet the
 # rounding to whole steps and the $1/\eta$ law starts to bend.
 #
-# ```{glue:figure} fig_tp_time_alpha
+# ```{glue:figure} time-to-accuracy-over-alpha
 # :name: fig-tp-time-alpha
 # :alt: Ten heatmaps, one per p1 from 0.58 to 0.96, of log10 of the time to perfect accuracy over log10 eta (horizontal) and alpha (vertical). Times are 1 at small alpha, grow towards the top row alpha = 1 where they are capped at 999, and shrink to the right as eta grows, except in the top right corner where they become irregular.
 #
 # $\log_{10}$ of the time to perfect accuracy over $(\log_{10}\eta, \alpha)$, one panel per $p_1$.
 # ```
 #
-# ```{glue:figure} fig_tp_time_p1
+# ```{glue:figure} time-to-accuracy-over-p1
 # :name: fig-tp-time-p1
 # :alt: Ten heatmaps, one per alpha from 0.5 to 1, of log10 of the time to perfect accuracy over log10 eta (horizontal) and log(p1/p2) (vertical). Time grows with the imbalance log(p1/p2) and with alpha; the last panel, alpha = 1, is uniformly capped.
 #
@@ -639,7 +641,7 @@ assert ledger.check("exercise-halving-doubles", abs(time_005 - 2 * time_01), upp
 # $\eta^*$ of {prf:ref}`prop-first-step`.
 
 # %%
-tp.widget(alpha=0.95, p1=0.75, step_size=10.0)
+chapter.widget(alpha=0.95, p1=0.75, step_size=10.0)
 
 # %% [markdown]
 # The interference between two tokens is the simplest instance of what the next chapters

@@ -51,10 +51,13 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from assocmem import claims, induction_data, plots
+from assocmem import claims
 from assocmem import transformer as T
+from assocmem.chapters.transformers import induction_head as chapter
+from assocmem.tasks import induction as induction_data
+from assocmem.viz import style
 
-plots.use_style()
+style.use_style()
 ledger = claims.Ledger("induction_head", title="Inside a small Transformer: the induction head")
 
 vocab_size, num_triggers = 65, 5
@@ -166,7 +169,7 @@ print({k: v for k, v in setting_a.items() if k != "trainable"})
 seeds_a = range(3)
 runs_a = [T.run_experiment("a", seed=seed, show=False) for seed in seeds_a]
 run_a = runs_a[0]
-plots.glue_figure("fig_induction_a", T.figure_a(run_a))
+style.glue_figure("induction-wo2-only", chapter.figure_a(run_a))
 
 final_a = torch.stack([r.final_loss for r in runs_a])  # (seeds, S)
 rise_a = torch.stack([(r.loss[:, 1:] / r.loss[:, :-1]).amax(1) for r in runs_a])  # largest ratio of consecutive losses
@@ -233,7 +236,7 @@ glue("a_rise_large", f"{100 * (rise_a[:, -1].mean().item() - 1):.0f} %", display
 glue("a_acc_large", f"{100 * torch.stack([r.final_accuracy for r in runs_a])[:, -1].median().item():.0f} %", display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig_induction_a
+# ```{glue:figure} induction-wo2-only
 # :name: fig-induction-a
 # :alt: Left, loss curves against the SGD step, one per step size; larger step sizes descend faster and jump up more. Middle and right, the W_O^2 margins of a few frequent tokens against the step for the two largest step sizes; the margins rise overall, with repeated dips along the way.
 #
@@ -282,7 +285,7 @@ glue("a_acc_large", f"{100 * torch.stack([r.final_accuracy for r in runs_a])[:, 
 setting_b = T.settings("b")[0]
 print({k: v for k, v in setting_b.items() if k != "trainable"})
 run_b = T.run_experiment("b", seed=0, show=False)
-plots.glue_figure("fig_induction_b", T.figure_b(run_b))
+style.glue_figure("induction-all-memories", chapter.figure_b(run_b))
 start_acc = run_b.accuracy[:, 0]
 print("in-context accuracy: first batch", start_acc.numpy().round(3), " held-out after training", run_b.final_accuracy.numpy().round(3))
 recall_k2 = (run_b.margins_K2[:, -1, T.tracked_tokens("W_K2")] > 0).double().mean(-1)
@@ -312,7 +315,7 @@ glue("b_final_acc_small", f"{100 * run_b.final_accuracy[0].item():.0f} %", displ
 glue("b_recall_k2", f"{100 * recall_k2[-1].item():.0f} %", display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig_induction_b
+# ```{glue:figure} induction-all-memories
 # :name: fig-induction-b
 # :alt: Left, loss curves against the SGD step, one per step size, larger steps lower. Middle, in-context accuracy against the step, rising fastest for the largest step. Right, the W_K^2 margins of the triggers for the largest step size, starting at zero and moving away from it once W_O^2 has learned.
 #
@@ -334,7 +337,7 @@ glue("b_recall_k2", f"{100 * recall_k2[-1].item():.0f} %", display=False)
 # $W_K^2$ is frozen in (a)).
 
 # %%
-T.widget(run_a)
+chapter.widget(run_a)
 
 # %% tags=["remove-cell"]
 paper_a, paper_b = T.settings("a", tier="paper"), T.settings("b", tier="paper")

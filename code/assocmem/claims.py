@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 LEDGER_DIR_VARIABLE = "ASSOCMEM_LEDGER_DIR"
 
@@ -61,8 +60,13 @@ class Record:
         return f"{gt} {self.lower:g}"
 
 
+def _is_tensor(value) -> bool:
+    # Duck-typed so that the ledger (and the Sphinx extension that reads it) never imports torch.
+    return type(value).__module__.startswith("torch") and hasattr(value, "numel") and hasattr(value, "item")
+
+
 def _scalar(claim_id: str, value):
-    if isinstance(value, (torch.Tensor, np.ndarray)):
+    if _is_tensor(value) or isinstance(value, np.ndarray):
         size = value.size if isinstance(value, np.ndarray) else value.numel()
         if size != 1:
             raise ValueError(f"claim {claim_id!r}: value must be a single number, got an array of shape {tuple(value.shape)}; reduce it first (min, max, mean).")
@@ -74,6 +78,19 @@ def _scalar(claim_id: str, value):
     return float(value)
 
 
+class _Text:
+    """Glued as its text alone (a glued ``str`` would show its quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.text)
+
+
 class Ledger:
     """The claims of one chapter; ``chapter`` names its record file, ``title`` is shown on the page."""
 
@@ -81,6 +98,7 @@ class Ledger:
         self.chapter = chapter
         self.title = title or chapter
         self.records: list[Record] = []
+        self.quoted: dict[str, str] = {}
         directory = os.environ.get(LEDGER_DIR_VARIABLE)
         self.path = Path(directory) / f"{chapter}.json" if directory else None
         self._write()
@@ -96,13 +114,21 @@ class Ledger:
         claim: str,
         section: str,
         reference: str = "",
+        finite: bool = True,
     ):
         """Check ``lower <= value <= upper`` (``<`` with ``strict``); a bool value must be True.
+
+        A NaN never passes; an infinite value fails unless ``finite=False`` says the claim
+        expects one (``value = inf`` satisfies ``lower=0`` arithmetically, but a claim about a
+        measured number that overflowed is not a claim that held).
 
         Returns True, so a chapter writes ``assert ledger.check(...)``; a failed claim raises
         ClaimFailed with the measured value and the bound rather than a bare AssertionError.
         """
         value = _scalar(claim_id, value)
+        for bound_name, bound in (("lower", lower), ("upper", upper)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float, np.integer, np.floating))):
+                raise TypeError(f"claim {claim_id!r}: {bound_name} must be a number, got {type(bound).__name__} {bound!r}.")
         if isinstance(value, bool):
             if lower is not None or upper is not None:
                 raise ValueError(f"claim {claim_id!r}: a bool value takes no bounds.")
@@ -112,7 +138,7 @@ class Ledger:
                 raise ValueError(f"claim {claim_id!r}: give lower, upper or both for a numeric value.")
             above = lower is None or (value > lower if strict else value >= lower)
             below = upper is None or (value < upper if strict else value <= upper)
-            passed = not math.isnan(value) and above and below
+            passed = not math.isnan(value) and (math.isfinite(value) or not finite) and above and below
         if any(r.claim_id == claim_id for r in self.records):
             raise ValueError(f"claim id {claim_id!r} is used twice in chapter {self.chapter!r}; ids must be unique.")
         record = Record(self.chapter, self.title, claim_id, claim, section, reference, value, lower, upper, strict, passed)
@@ -121,6 +147,22 @@ class Ledger:
         if not passed:
             raise ClaimFailed(f"claim {claim_id!r} ({claim}) failed: measured {value!r}, expected {record.bound}.")
         return True
+
+    def quote(self, name: str, value, fmt: str = "{:.3g}") -> str:
+        """Glue ``value``, formatted with ``fmt``, for ``{glue:}`name``` in the prose; returns the text.
+
+        One call instead of a glue and a format: the number a reader sees is the number the
+        chapter computed, and it is kept with the chapter's claims (``self.quoted``).
+        """
+        number = _scalar(name, value)
+        text = fmt.format(number)
+        self.quoted[name] = text
+        try:
+            from myst_nb import glue
+        except ImportError:  # outside a book build (a plain Python session) there is nothing to glue into
+            return text
+        glue(name, _Text(text), display=False)
+        return text
 
     def _write(self) -> None:
         if self.path is None:

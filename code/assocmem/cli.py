@@ -2,9 +2,10 @@
 
 ``figures``
     Regenerate every figure of the book as PNG files, with the builders registered in
-    :mod:`assocmem.gallery` (the same drawing functions the chapters call)::
+    :mod:`assocmem.viz.gallery` (the same drawing functions the chapters call)::
 
         python -m assocmem figures --tier ci --out figures [--only NAME]
+        python -m assocmem figures --list
 
     Writes ``<out>/<name>.png`` (``<out>/<name>-<part>.png`` for a builder returning several
     figures) and ``<out>/figures.json`` (name, chapter, alt text and file of each figure).
@@ -24,6 +25,9 @@ import sys
 import time
 from pathlib import Path
 
+from .toc import TocError
+from .toc import chapters as toc_chapters
+
 INSTALL_MARKER = "assocmem-install-cell"
 
 
@@ -33,11 +37,20 @@ def _figures(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import gallery, tiers
+    from . import tiers
+    from .viz import gallery
     from ._progress import progress
 
-    tier = tiers.current(args.tier)
     registry = gallery.entries()
+    if args.list:
+        width = max(map(len, registry), default=0)
+        for name, entry in registry.items():
+            print(f"{name:<{width}}  {entry.chapter}")
+        return 0
+    if args.out is None:
+        print("error: figures needs --out DIR (or --list)", file=sys.stderr)
+        return 2
+    tier = tiers.current(args.tier)
     if args.only:
         unknown = [name for name in args.only if name not in registry]
         if unknown:
@@ -100,30 +113,6 @@ def _axes_labels(fig) -> list[dict]:
     return found
 
 
-def toc_chapters(toc_path: Path) -> list[Path]:
-    """The chapter files (``.py``) listed in a Jupyter Book ``_toc.yml``, in order (root excluded)."""
-    import yaml
-
-    root = toc_path.parent
-    found: list[Path] = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                path = root / node["file"]
-                path = path if path.suffix else path.with_suffix(".py")
-                if path.suffix == ".py" and path.is_file() and path not in found:
-                    found.append(path)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(yaml.safe_load(toc_path.read_text()))
-    return found
-
-
 def install_cell_source(repository: str, branch: str, extra: list[str]) -> str:
     spec = f"assocmem @ git+{repository}@{branch}"
     packages = " ".join(f'"{p}"' for p in [spec, *extra])
@@ -152,8 +141,13 @@ def _notebooks(args) -> int:
     import yaml
 
     toc = Path(args.toc)
-    if not toc.is_file():
-        print(f"error: --toc {str(toc)!r} does not exist (give the book's _toc.yml)", file=sys.stderr)
+    try:
+        chapters = toc_chapters(toc)
+    except TocError as error:
+        print(f"error: --toc: {error}", file=sys.stderr)
+        return 2
+    if not chapters:
+        print(f"error: --toc {str(toc)!r} lists no chapter file (.py) to write", file=sys.stderr)
         return 2
     root = toc.parent
     config = yaml.safe_load((root / "_config.yml").read_text()) if (root / "_config.yml").is_file() else {}
@@ -161,7 +155,6 @@ def _notebooks(args) -> int:
     branch = (config.get("repository") or {}).get("branch", "main")
     cell = install_cell_source(repo, branch, _pins(root / "requirements.txt", ["myst-nb"]))
     out = Path(args.out)
-    chapters = toc_chapters(toc)
     for path in chapters:
         notebook = jupytext.read(path)
         install = nbformat.v4.new_code_cell(cell, metadata={"tags": ["remove-cell", INSTALL_MARKER]})
@@ -180,7 +173,8 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     fig = commands.add_parser("figures", help="regenerate every figure of the book as PNG files")
     fig.add_argument("--tier", choices=["ci", "paper"], default=None, help="compute tier (default: $ASSOCMEM_TIER or ci)")
-    fig.add_argument("--out", required=True, help="folder for the PNG files (created if missing)")
+    fig.add_argument("--out", default=None, help="folder for the PNG files (created if missing)")
+    fig.add_argument("--list", action="store_true", help="print every registered figure name with its chapter, and exit")
     fig.add_argument("--only", action="append", metavar="NAME", help="only this registered figure (repeatable)")
     fig.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: yes, except when $CI is set)")

@@ -276,25 +276,3 @@ def flow_margins(freqs, num_classes, tau) -> torch.Tensor:
     z = (1.0 + x) / k - math.log(k)
     omega = special.wrightomega(z).real
     return torch.from_numpy(math.log(k) + np.log(omega))
-
-
-# The two-particle system (chapter "Two particles") lives in its own module, two_particles;
-# its map, large-step limit, sharpness at zero and time-to-accuracy grid are part of the
-# particle API as well.
-from .two_particles import (  # noqa: E402
-    critical_step_size,
-    large_step_limit,
-    sharpness_at_zero,
-    time_to_accuracy,
-)
-from .two_particles import margin_step as two_particle_step  # noqa: E402
-from .two_particles import margin_trajectory as two_particle_trajectory  # noqa: E402
-
-__all__ += [
-    "two_particle_step",
-    "two_particle_trajectory",
-    "large_step_limit",
-    "sharpness_at_zero",
-    "critical_step_size",
-    "time_to_accuracy",
-]

@@ -106,6 +106,9 @@ def dependencies(chapters: list[ChapterInfo]) -> dict[Path, list[ChapterInfo]]:
 
 # --- the Sphinx side -------------------------------------------------------------------
 
+from ._last import read_last  # noqa: E402
+
+
 def _sphinx_parts():
     from docutils import nodes
     from sphinx.util.docutils import SphinxDirective
@@ -198,28 +201,7 @@ def _part_captions(env) -> dict[str, str]:
     return captions
 
 
-def _pages(env) -> list[str]:
-    pages = []
-    for docname in sorted(env.found_docs):
-        try:
-            if "{chapter-list}" in Path(env.doc2path(docname)).read_text(encoding="utf8"):
-                pages.append(docname)
-        except OSError:
-            pass
-    return pages
-
-
-def _outdated(app, env, added, changed, removed):
-    return [p for p in _pages(env) if p not in added and p not in changed]
-
-
-def _read_last(app, env, docnames):
-    pages = set(_pages(env))
-    docnames[:] = [d for d in docnames if d not in pages] + [d for d in docnames if d in pages]
-
-
 def setup(app):
     app.add_directive("chapter-list", _sphinx_parts())
-    app.connect("env-get-outdated", _outdated)
-    app.connect("env-before-read-docs", _read_last)
+    read_last(app, "chapter-list")
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -29,6 +29,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .. import claims
+from ._last import read_last
 
 LOGGER = logging.getLogger(__name__)
 DIRECTIVE = "claim-ledger"
@@ -54,28 +55,6 @@ def _source_read(app, docname: str, source: list[str]) -> None:
     if directory.is_dir():
         shutil.rmtree(directory)
     os.environ[claims.LEDGER_DIR_VARIABLE] = str(directory)
-
-
-def _ledger_pages(env) -> list[str]:
-    pages = []
-    for docname in sorted(env.found_docs):
-        try:
-            text = Path(env.doc2path(docname)).read_text(encoding="utf8")
-        except OSError:
-            continue
-        if "{" + DIRECTIVE + "}" in text:
-            pages.append(docname)
-    return pages
-
-
-def _always_outdated(app, env, added, changed, removed) -> list[str]:
-    return [page for page in _ledger_pages(env) if page not in added and page not in changed]
-
-
-def _read_ledger_pages_last(app, env, docnames: list[str]) -> None:
-    pages = set(_ledger_pages(env))
-    later = [d for d in docnames if d in pages]
-    docnames[:] = [d for d in docnames if d not in pages] + later
 
 
 def _records(app, env) -> list[tuple[str, dict]]:
@@ -195,8 +174,7 @@ def _resolve_links(app, doctree, fromdoc: str) -> None:
 def setup(app):
     app.connect("config-inited", _set_root)
     app.connect("source-read", _source_read)
-    app.connect("env-get-outdated", _always_outdated)
-    app.connect("env-before-read-docs", _read_ledger_pages_last)
+    read_last(app, DIRECTIVE)
     app.connect("doctree-resolved", _resolve_links)
     app.add_node(section_link)
     app.add_directive(DIRECTIVE, ClaimLedger)

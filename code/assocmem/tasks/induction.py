@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import _checks
-from ._checks import DTYPE
+from .. import _checks
+from .._checks import DTYPE
 
 TRIGGER_CHOICES = ("frequent", "sampled")
 

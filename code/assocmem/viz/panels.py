@@ -1,69 +1,15 @@
-"""One house style for every figure of the book.
+"""Reusable panels: each draws one kind of plot onto a given matplotlib axes.
 
-Figures have an opaque white background so that they read the same on the light
-and the dark theme, labelled axes, and a colour-blind-safe palette (Okabe-Ito).
+A panel serves more than one chapter (a chapter's own figures live in
+``assocmem.chapters``); it takes an ``ax`` and data, labels the axes with symbols and
+units, and returns what a caller may want to adjust (the artists, or the numbers drawn).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-
-STYLE = {
-    "figure.figsize": (6.4, 3.6),
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-    "axes.facecolor": "white",
-    "axes.edgecolor": "#333333",
-    "axes.labelcolor": "#111111",
-    "text.color": "#111111",
-    "xtick.color": "#333333",
-    "ytick.color": "#333333",
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-    "figure.constrained_layout.use": True,
-}
-
-
-def use_style() -> None:
-    """Apply the house style to every later figure (chapters call this once)."""
-    mpl.rcParams.update(STYLE)
-
-
-@contextmanager
-def style():
-    """Apply the house style inside a ``with`` block only."""
-    with mpl.rc_context(STYLE):
-        yield
-
-
-def to_numpy(value) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None, **kwargs):
-    """A figure in the house style with an (nrows, ncols) grid of axes."""
-    size = (width or 3.4 * ncols + 0.6, height or 3.0 * nrows + 0.4)
-    with style():
-        return plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kwargs)
+from .style import PALETTE, to_numpy
 
 
 def token_margins(ax, margins, freqs, title: str | None = None) -> None:
@@ -95,14 +41,6 @@ def error_by_frequency(ax, misclassified, freqs, groups: int = 5, title: str | N
     if title:
         ax.set_title(title)
     return fractions
-
-
-def glue_figure(name: str, fig) -> None:
-    """Glue ``fig`` for a ``{glue:figure}`` directive and close it, so it is not also shown in place."""
-    from myst_nb import glue
-
-    glue(name, fig, display=False)
-    plt.close(fig)
 
 
 def landscape(ax, land, scale: float = 1.0, levels: int = 15, title: str | None = None, colorbar: bool = True):

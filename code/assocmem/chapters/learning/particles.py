@@ -11,8 +11,9 @@ import ipywidgets as w
 import matplotlib as mpl
 import numpy as np
 
-from . import data, gallery, particles, plots
-from .widgets import slider, figure_widget
+from ... import data, particles
+from ...viz import gallery, style
+from ...viz.widgets import figure_widget, slider
 
 CHAPTER = "learning/particles"
 #: The chapter's problem: N = M = d = 10, Zipf a = 1.
@@ -33,11 +34,11 @@ def _token_colors(n: int):
 
 def draw_margins(margins, freqs, num_classes, step_sizes, theory: bool = True, ncols: int | None = None):
     """Margins m_t(x) against t (log axis), one panel per step size, with log(eta p(x) M t) dashed."""
-    m, p = plots.to_numpy(margins), plots.to_numpy(freqs)
+    m, p = style.to_numpy(margins), style.to_numpy(freqs)
     S, T = m.shape[0], m.shape[1] - 1
     ncols = ncols or min(S, 4)
     nrows = -(-S // ncols)
-    fig, axes = plots.figure(ncols=ncols, nrows=nrows, width=2.7 * ncols + 0.8, height=2.7 * nrows + 0.5)
+    fig, axes = style.figure(ncols=ncols, nrows=nrows, width=2.7 * ncols + 0.8, height=2.7 * nrows + 0.5)
     t = _times(T)
     colors = _token_colors(len(p))
     for i, ax in enumerate(axes.flat):
@@ -60,14 +61,14 @@ def draw_margins(margins, freqs, num_classes, step_sizes, theory: bool = True, n
 
 def draw_loss_scaling(margins, freqs, num_classes, step_sizes):
     """L(W_t) M eta t / (N (M - 1)) against t for each step size: it tends to 1, whatever p."""
-    m, p = plots.to_numpy(margins), plots.to_numpy(freqs)
+    m, p = style.to_numpy(margins), style.to_numpy(freqs)
     N, M, T = len(p), num_classes, m.shape[1] - 1
     t = _times(T)
-    loss = plots.to_numpy(particles.margin_loss(margins[:, t], freqs, M))
-    fig, axes = plots.figure(width=5.6, height=3.4)
+    loss = style.to_numpy(particles.margin_loss(margins[:, t], freqs, M))
+    fig, axes = style.figure(width=5.6, height=3.4)
     ax = axes[0, 0]
     for i, eta in enumerate(step_sizes):
-        ax.plot(t, loss[i] * M * eta * t / (N * (M - 1)), label=f"η = {eta:g}", color=plots.PALETTE[i])
+        ax.plot(t, loss[i] * M * eta * t / (N * (M - 1)), label=f"η = {eta:g}", color=style.PALETTE[i])
     ax.axhline(1.0, color="#333333", linewidth=0.8, linestyle=":")
     ax.set_xscale("log")
     ax.set_ylim(0, 2.0)
@@ -80,20 +81,20 @@ def draw_loss_scaling(margins, freqs, num_classes, step_sizes):
 def draw_gd_vs_flow(margins, freqs, num_classes, step_sizes):
     """Left: margins of the most frequent and rarest token against tau = eta t, GD and flow.
     Right: the lead m_t - m_flow(eta t) of GD over the flow for the rarest token (log-log)."""
-    m, p = plots.to_numpy(margins), plots.to_numpy(freqs)
+    m, p = style.to_numpy(margins), style.to_numpy(freqs)
     T = m.shape[1] - 1
     t = _times(T)
-    fig, axes = plots.figure(ncols=2, width=9.6, height=3.5)
+    fig, axes = style.figure(ncols=2, width=9.6, height=3.5)
     left, right = axes[0]
     rare = int(np.argmin(p))
     for i, eta in enumerate(step_sizes):
         tau = eta * t
-        for x, style in ((0, "-"), (rare, "-")):
-            left.plot(tau, m[i, t, x], style, color=plots.PALETTE[i], linewidth=1.2, label=f"GD, η = {eta:g}" if x == 0 else None)
-        flow = plots.to_numpy(particles.flow_margins(freqs, num_classes, tau))
-        right.plot(tau, m[i, t, rare] - flow[:, rare], color=plots.PALETTE[i], label=f"η = {eta:g}")
+        for x in (0, rare):
+            left.plot(tau, m[i, t, x], "-", color=style.PALETTE[i], linewidth=1.2, label=f"GD, η = {eta:g}" if x == 0 else None)
+        flow = style.to_numpy(particles.flow_margins(freqs, num_classes, tau))
+        right.plot(tau, m[i, t, rare] - flow[:, rare], color=style.PALETTE[i], label=f"η = {eta:g}")
     tau_all = np.geomspace(step_sizes[0], step_sizes[-1] * T, 400)
-    flow = plots.to_numpy(particles.flow_margins(freqs, num_classes, tau_all))
+    flow = style.to_numpy(particles.flow_margins(freqs, num_classes, tau_all))
     left.plot(tau_all, flow[:, 0], color="black", linestyle="--", linewidth=1.0, label="gradient flow")
     left.plot(tau_all, flow[:, rare], color="black", linestyle="--", linewidth=1.0)
     left.set_xscale("log")
@@ -115,10 +116,10 @@ def draw_rare_lag(margins, freqs, exponents_margins: dict | None = None):
     """Left: the lag m_t(1) - m_t(x) of every token behind the most frequent one against t, with
     log(p_max / p(x)) dotted. Right: the lag at the last step against log(p_max / p(x)) for each
     Zipf exponent in ``exponents_margins`` ({a: (margins (T + 1, N), freqs)})."""
-    m, p = plots.to_numpy(margins), plots.to_numpy(freqs)
+    m, p = style.to_numpy(margins), style.to_numpy(freqs)
     T = m.shape[0] - 1
     t = _times(T)
-    fig, axes = plots.figure(ncols=2, width=9.6, height=3.5)
+    fig, axes = style.figure(ncols=2, width=9.6, height=3.5)
     left, right = axes[0]
     colors = _token_colors(len(p))
     top = int(np.argmax(p))
@@ -132,10 +133,10 @@ def draw_rare_lag(margins, freqs, exponents_margins: dict | None = None):
     exponents_margins = exponents_margins or {1.0: (margins, freqs)}
     largest = 0.0
     for j, (a, (ma, pa)) in enumerate(exponents_margins.items()):
-        ma, pa = plots.to_numpy(ma), plots.to_numpy(pa)
+        ma, pa = style.to_numpy(ma), style.to_numpy(pa)
         ratio = np.log(pa.max() / pa)
         lag = ma[-1, int(np.argmax(pa))] - ma[-1]
-        right.plot(ratio, lag, "o", color=plots.PALETTE[j], label=f"Zipf a = {a:g}")
+        right.plot(ratio, lag, "o", color=style.PALETTE[j], label=f"Zipf a = {a:g}")
         largest = max(largest, ratio.max())
     right.plot([0, largest], [0, largest], color="#333333", linewidth=0.8, linestyle="--", label="lag = log ratio")
     right.set_xlabel(r"$\log(p_{\max} / p(x))$")
@@ -154,6 +155,7 @@ def draw_widget_margins(step_size: float, exponent: float, num_classes: int, n: 
     return fig
 
 
+@gallery.register_widget("particle-margins", chapter=CHAPTER)
 def widget(step_size: float = 1.0, exponent: float = 1.0, num_classes: int = N_TOKENS) -> w.VBox:
     """Sliders for the step size, the Zipf exponent and the number of classes M over the margins figure."""
     controls = {

@@ -1,0 +1,274 @@
+"""Chapter "Two interacting particles": landscapes, the loss spike, asymptotics, time to accuracy, widget."""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as w
+import numpy as np
+import torch
+
+from ... import _checks, data, landscape, train
+from ..._checks import DTYPE
+from ...two_particles import (
+    _alpha,
+    _eta,
+    _p1,
+    large_step_limit,
+    loss_from_margins,
+    margin_trajectory,
+    one_step_loss,
+    problem,
+    spike_threshold,
+    time_grid,
+)
+from ...viz import gallery, panels, style
+from ...viz.widgets import figure_widget, slider
+
+CHAPTER = "learning/two_particles"
+FREQS_FA = 0.75
+
+
+def draw_wedge(ax, alpha: float, xlim, ylim, label: bool = True):
+    """Outline the zero-error wedge of the two-particle problem, from its inequalities (landscape.zero_error_region)."""
+    E, _ = data.two_token_embeddings(alpha)
+    poly = style.to_numpy(landscape.zero_error_region(E, data.targets(2), xlim, ylim))
+    if len(poly) >= 3:
+        closed = np.vstack([poly, poly[:1]])
+        ax.fill(poly[:, 0], poly[:, 1], facecolor="none", edgecolor=style.PALETTE[1], hatch="///", linewidth=0.0, alpha=0.7)
+        ax.plot(closed[:, 0], closed[:, 1], color=style.PALETTE[1], linewidth=1.4, label="zero-error wedge" if label else None)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+
+
+def draw_landscapes(alphas=(-0.5, 0.5, 0.95), p1: float = FREQS_FA, windows=((-1, 1), (-10, 10)), num: int = 50):
+    """F-A: L / N contours over the shaded 0-1 loss, one column per alpha, one row per square window."""
+    fig, axes = style.figure(ncols=len(alphas), nrows=len(windows), width=3.6 * len(alphas), height=3.2 * len(windows))
+    for i, win in enumerate(windows):
+        for j, alpha in enumerate(alphas):
+            E, U, p, t = problem(alpha, p1)
+            land = landscape.evaluate(E, U, p, t, win, win, num=num)
+            ax = axes[i, j]
+            panels.landscape(ax, land, scale=0.5, levels=12, title=f"α = {alpha:g}, window [{win[0]:g}, {win[1]:g}]²", colorbar=j == len(alphas) - 1)
+            draw_wedge(ax, alpha, win, win, label=(i, j) == (0, 0))
+    axes[0, 0].legend(loc="lower left")
+    return fig
+
+
+def _gd_run(alpha, p1, step_sizes, steps):
+    E, U, p, t = problem(alpha, p1)
+    run = train.gd(E, U, p, t, step_size=list(step_sizes), steps=steps, store_W=True, show_progress=False)
+    return run, landscape.project(run.W, U)
+
+
+def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps: int = 35, xlim=None, ylim=None, num: int = 60):
+    """F-B: GD trajectories on the landscape (gamma plane), and L(W_t), L01(W_t) against t, one colour per step size."""
+    run, gammas = _gd_run(alpha, p1, step_sizes, steps)
+    g = style.to_numpy(gammas)
+    if xlim is None or ylim is None:
+        lo, hi = g.reshape(-1, 2).min(0), g.reshape(-1, 2).max(0)
+        pad = 0.1 * np.maximum(hi - lo, 1.0)
+        xlim = xlim or (float(min(lo[0] - pad[0], -1.0)), float(max(hi[0] + pad[0], 1.0)))
+        ylim = ylim or (float(min(lo[1] - pad[1], -1.0)), float(max(hi[1] + pad[1], 1.0)))
+    E, U, p, t = problem(alpha, p1)
+    land = landscape.evaluate(E, U, p, t, xlim, ylim, num=num)
+    fig, axes = style.figure(ncols=3, width=12.5, height=3.8)
+    ax = axes[0, 0]
+    panels.landscape(ax, land, scale=0.5, levels=12, title=f"α = {alpha:g}, p = ({p1:g}, {1 - p1:g})", colorbar=False)
+    draw_wedge(ax, alpha, xlim, ylim)
+    for k, eta in enumerate(step_sizes):
+        panels.trajectory(ax, g[k], label=f"η = {eta:g}", color=style.PALETTE[(2 * k) % len(style.PALETTE)])
+    ax.legend(loc="lower left")
+    time = np.arange(steps)
+    for k, eta in enumerate(step_sizes):
+        colour = style.PALETTE[(2 * k) % len(style.PALETTE)]
+        axes[0, 1].plot(time, style.to_numpy(run.loss[k]), marker="o", markersize=2.5, color=colour, label=f"η = {eta:g}")
+        axes[0, 2].step(time, style.to_numpy(run.zero_one[k]), where="post", color=colour, label=f"η = {eta:g}")
+    axes[0, 1].axhline(math.log(2), color="#777777", linestyle="--", linewidth=0.8, label="log 2 = L(0)")
+    axes[0, 1].set_yscale("log")
+    axes[0, 1].set_xlabel("step t")
+    axes[0, 1].set_ylabel("loss $L(W_t)$")
+    axes[0, 1].legend()
+    axes[0, 2].set_xlabel("step t")
+    axes[0, 2].set_ylabel("0-1 loss $L_{01}(W_t)$")
+    axes[0, 2].set_ylim(-0.03, 1.03)
+    axes[0, 2].legend()
+    return fig
+
+
+def draw_one_step_loss(p1: float = 0.75, alphas=(0.0, 0.5, 0.95), eta_max: float = 40.0):
+    """L(W_1) against eta for several alpha, with the threshold eta* where it crosses log 2 marked."""
+    eta = torch.linspace(1e-3, eta_max, 400, dtype=DTYPE)
+    fig, axes = style.figure(width=5.6, height=3.4)
+    ax = axes[0, 0]
+    for k, alpha in enumerate(alphas):
+        colour = style.PALETTE[k]
+        ax.plot(style.to_numpy(eta), style.to_numpy(one_step_loss(eta, p1, alpha)), color=colour, label=f"α = {alpha:g}")
+        star = spike_threshold(p1, alpha)
+        if math.isfinite(star) and star <= eta_max:
+            ax.plot([star], [math.log(2)], "o", color=colour, markersize=5)
+            ax.annotate(f"η* = {star:.2f}", (star, math.log(2)), textcoords="offset points", xytext=(6, -12), fontsize=8, color=colour)
+    ax.axhline(math.log(2), color="#777777", linestyle="--", linewidth=0.8, label="log 2 = L(0)")
+    ax.set_xlabel("step size η")
+    ax.set_ylabel("loss after one step $L(W_1)$")
+    ax.set_title(f"p = ({p1:g}, {1 - p1:g})")
+    ax.legend()
+    return fig
+
+
+def draw_asymptotics(m, p1, alphas, etas, every: int = 1):
+    """Margins minus log(2 (1 - alpha) p_x eta t) and L (1 - alpha) eta t against t, from trajectories m (A, S, T + 1, 2)."""
+    m = style.to_numpy(m)
+    T = m.shape[-2] - 1
+    t = np.unique(np.geomspace(1, T, 300).astype(int))
+    p = np.array([p1, 1 - p1])
+    fig, axes = style.figure(ncols=2, width=10.5, height=3.6)
+    k = 0
+    for a, alpha in enumerate(alphas):
+        for s, eta in enumerate(etas):
+            colour = style.PALETTE[k % len(style.PALETTE)]
+            k += 1
+            gap = m[a, s, t, :] - np.log(2 * (1 - alpha) * p * eta * t[:, None])
+            axes[0, 0].plot(t, np.abs(gap).max(axis=1), color=colour, label=f"α = {alpha:g}, η = {eta:g}")
+            loss = style.to_numpy(loss_from_margins(torch.as_tensor(m[a, s, t, :]), p1))
+            axes[0, 1].plot(t, loss * (1 - alpha) * eta * t, color=colour, label=f"α = {alpha:g}, η = {eta:g}")
+    axes[0, 0].set_xscale("log")
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set_xlabel("step t")
+    axes[0, 0].set_ylabel(r"$\max_x |m_x(t) - \log(2(1-\alpha) p_x \eta t)|$")
+    axes[0, 0].legend()
+    axes[0, 1].set_xscale("log")
+    axes[0, 1].axhline(1.0, color="#777777", linestyle="--", linewidth=0.8)
+    axes[0, 1].set_ylim(0, 3)
+    axes[0, 1].set_xlabel("step t")
+    axes[0, 1].set_ylabel(r"$L(W_t)\,(1-\alpha)\,\eta\, t$")
+    return fig
+
+
+def draw_large_steps(losses, m, limit, etas, p1: float, alpha: float):
+    """Loss curves for several eta (log scale) and m_t / eta against the eta-free perceptron limit."""
+    losses, m, limit = style.to_numpy(losses), style.to_numpy(m), style.to_numpy(limit)
+    T = losses.shape[-1]
+    fig, axes = style.figure(ncols=2, width=11.0, height=3.6)
+    for k, eta in enumerate(etas):
+        colour = style.PALETTE[k % len(style.PALETTE)]
+        axes[0, 0].plot(np.arange(T), losses[k], color=colour, linewidth=1.0, label=f"η = {eta:g}")
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set_xlabel("step t")
+    axes[0, 0].set_ylabel("loss $L(W_t)$")
+    axes[0, 0].set_title(f"α = {alpha:g}, p = ({p1:g}, {1 - p1:g})")
+    axes[0, 0].legend(ncol=2)
+    ax = axes[0, 1]
+    n = limit.shape[0] - 1
+    horizon = min(n, 12)
+    for x, marker in ((0, "o"), (1, "s")):
+        ax.plot(np.arange(horizon + 1), limit[: horizon + 1, x], color="#333333", linestyle="--", linewidth=1.0,
+                label="limit η → ∞" if x == 0 else None)
+        for k, eta in enumerate(etas):
+            if eta < 10:
+                continue
+            ax.plot(np.arange(horizon + 1), m[k, : horizon + 1, x] / eta, marker=marker, markersize=3, linewidth=0.8,
+                    color=style.PALETTE[k % len(style.PALETTE)], label=f"η = {eta:g}" if x == 0 else None)
+    ax.axhline(0.0, color="#777777", linewidth=0.8)
+    ax.set_xlabel("step t")
+    ax.set_ylabel(r"$m_x(t) / \eta$   (circles: x = 1, squares: x = 2)")
+    ax.legend()
+    return fig
+
+
+def draw_time_heatmaps(p1, alpha, eta, times, over: str = "alpha"):
+    """F-G heatmaps of log10(time): ``over="alpha"``: one panel per p1 over (alpha, eta); ``"p1"``: one per alpha over (log(p1/p2), eta)."""
+    _checks.choice("over", over, ("alpha", "p1"))
+    p1, alpha, eta, times = (style.to_numpy(v) for v in (p1, alpha, eta, times))
+    logt = np.log10(np.maximum(times, 1))
+    fig, axes = style.figure(ncols=5, nrows=2, width=15.0, height=6.4)
+    x = np.log10(eta)
+    for k, ax in enumerate(axes.flat):
+        if over == "alpha":
+            values, y, ylabel, title = logt[k], alpha, r"$\alpha$", f"$p_1$ = {p1[k]:.3f}"
+        else:
+            values, y, ylabel, title = logt[:, k, :], np.log(p1 / (1 - p1)), r"$\log(p_1/p_2)$", rf"$\alpha$ = {alpha[k]:.3f}"
+        mesh = ax.pcolormesh(x, y, values, cmap="magma", vmin=0, vmax=3, shading="nearest", rasterized=True)
+        ax.set_title(title)
+        ax.grid(False)
+        if k >= 5:
+            ax.set_xlabel(r"$\log_{10} \eta$")
+        if k % 5 == 0:
+            ax.set_ylabel(ylabel)
+    fig.colorbar(mesh, ax=axes, label=r"$\log_{10}$ (time to perfect accuracy), 3 = never in 1000 steps", shrink=0.8)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Widget
+# ---------------------------------------------------------------------------------------------
+
+
+def draw_widget(alpha: float, p1: float, step_size: float, steps: int = 35):
+    """The widget's figure: one GD trajectory on the landscape and its loss curves (window fitted to the path)."""
+    return draw_gd(alpha=alpha, p1=p1, step_sizes=(step_size,), steps=steps, num=50)
+
+
+@gallery.register_widget("two-particle-gd", chapter=CHAPTER)
+def widget(alpha: float = 0.95, p1: float = 0.75, step_size: float = 10.0):
+    """Sliders for alpha, p1 and eta over the trajectory-and-loss figure."""
+    alpha = float(_alpha(alpha))
+    p1 = float(_p1(p1))
+    step_size = float(_eta(step_size))
+    controls = {
+        "alpha": slider(w.FloatSlider, "cosine α", alpha, min=-0.95, max=0.99, step=0.01),
+        "p1": slider(w.FloatSlider, "frequency p₁", p1, min=0.5, max=0.95, step=0.01),
+        "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.1),
+    }
+    return figure_widget(draw_widget, controls)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gallery
+# ---------------------------------------------------------------------------------------------
+
+
+@gallery.register("two-particle-landscapes", chapter=CHAPTER,
+                  alt="Loss contours over the shaded 0-1 loss in the gamma plane for alpha = -0.5, 0.5 and 0.95, in windows [-1, 1]^2 and [-10, 10]^2, with the zero-error wedge outlined; the wedge narrows as alpha grows.")
+def landscapes_figure(tier: str = "ci"):
+    return draw_landscapes()
+
+
+@gallery.register("loss-spike", chapter=CHAPTER,
+                  alt="GD trajectories with step sizes 10 and 1 on the alpha = 0.95 landscape, and their loss and 0-1 loss against the step: the large step spikes above log 2 and then reaches zero 0-1 loss.")
+def loss_spike_figure(tier: str = "ci"):
+    return draw_gd(0.95, 0.75, (10.0, 1.0), 35, xlim=(-1, 8), ylim=(-17, 10))
+
+
+@gallery.register("one-step-loss", chapter=CHAPTER,
+                  alt="Loss after one gradient step against the step size for three values of alpha; for alpha = 0.95 it rises above log 2 beyond a threshold.")
+def one_step_loss_figure(tier: str = "ci"):
+    return draw_one_step_loss()
+
+
+ASYMPTOTIC_ALPHAS, ASYMPTOTIC_ETAS = (0.5, 0.95), (1.0, 10.0)
+
+
+@gallery.register("two-particle-asymptotics", chapter=CHAPTER,
+                  alt="Distance of the margins to log(2 (1 - alpha) p eta t), shrinking with t, and the rescaled loss L (1 - alpha) eta t tending to 1, for alpha in {0.5, 0.95} and eta in {1, 10}.")
+def asymptotics_figure(tier: str = "ci"):
+    steps = 100_000
+    m = margin_trajectory(0.75, torch.tensor(ASYMPTOTIC_ALPHAS, dtype=DTYPE)[:, None], torch.tensor(ASYMPTOTIC_ETAS, dtype=DTYPE)[None, :], steps)
+    return draw_asymptotics(m, 0.75, ASYMPTOTIC_ALPHAS, ASYMPTOTIC_ETAS)
+
+
+LARGE_ETAS = (1.0, 10.0, 30.0, 100.0, 1000.0)
+
+
+@gallery.register("large-step-limit", chapter=CHAPTER,
+                  alt="Loss curves over 200 steps for step sizes 1 to 1000, with spikes growing with the step size and then a fast fall, and the rescaled margins m/eta following the eta-free perceptron limit.")
+def large_steps_figure(tier: str = "ci"):
+    m = margin_trajectory(0.75, 0.95, torch.tensor(LARGE_ETAS, dtype=DTYPE), 200)
+    return draw_large_steps(loss_from_margins(m[..., :200, :], 0.75), m, large_step_limit(0.75, 0.95, 200), LARGE_ETAS, 0.75, 0.95)
+
+
+@gallery.register("time-to-accuracy", chapter=CHAPTER,
+                  alt="Heatmaps of log10 of the time to perfect accuracy over alpha and the step size, one per p1, and over log(p1/p2) and the step size, one per alpha.")
+def time_to_accuracy_figure(tier: str = "ci"):
+    grid = time_grid()
+    return {"over-alpha": draw_time_heatmaps(*grid, over="alpha"), "over-p1": draw_time_heatmaps(*grid, over="p1")}

@@ -1,0 +1,438 @@
+"""A two-layer attention-only Transformer whose weight matrices are associative memories.
+
+The simplified model of *Birth of a Transformer* (Bietti et al. 2023), book chapter
+"Inside a small Transformer". With token embeddings e_z (rows of ``E``, V x d),
+positional embeddings rho_t (rows of ``P``), unembeddings u_y (rows of ``U``) and the
+causal softmax ``softmax_s`` over positions s <= t, with scores scaled by 1 / sqrt(d) and
+queries equal to the residual stream (W_Q = identity):
+
+    x_t   = e_{z_t} + rho_t                                                    (T.1)
+    h^1_t = x_t + W_O^1 sum_{s<=t} softmax_s(x_t^T W_K^1 x_s / sqrt d) W_V^1 x_s   (T.2)
+    h^2_t = h^1_t + W_O^2 sum_{s<=t} softmax_s(h^1_t^T W_K^2 h^1_s / sqrt d) W_V^2 h^1_s  (T.3)
+    logit_y(t) = u_y^T h^2_t                                                   (T.4)
+
+No layer norm, no MLP. E, P, U, W_V^1, W_O^1, W_V^2 are frozen random matrices (entries of
+variance 1/d, so every vector has norm about 1); W_K^1, W_K^2, W_O^2 are the memories, each
+trainable or frozen. The loss is the cross-entropy of the next token at the second and later
+occurrences of each trigger (``induction_data``).
+
+Every parameter carries a leading axis S (one slice per step size), so a sweep over step
+sizes trains S networks with one tensor operation per step on shared data batches.
+All tensors are float64; the CI tier runs on the CPU, the paper tier on CUDA when present.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .. import _checks, tiers
+from .._checks import DTYPE
+from .._progress import progress
+from ..tasks import induction as induction_data
+
+MEMORIES = ("W_K1", "W_K2", "W_O2")
+FROZEN = ("W_V1", "W_O1", "W_V2")
+
+
+@dataclass(frozen=True)
+class Network:
+    """The frozen part: E (V, d), P (T_max, d), U (V, d), W_V1, W_O1, W_V2 (d, d); all float64."""
+
+    E: torch.Tensor
+    P: torch.Tensor
+    U: torch.Tensor
+    W_V1: torch.Tensor
+    W_O1: torch.Tensor
+    W_V2: torch.Tensor
+
+    @property
+    def dim(self) -> int:
+        return self.E.shape[1]
+
+    @property
+    def vocab_size(self) -> int:
+        return self.E.shape[0]
+
+    def to(self, device) -> "Network":
+        return Network(*(getattr(self, f).to(device) for f in ("E", "P", "U", "W_V1", "W_O1", "W_V2")))
+
+
+def random_network(vocab_size: int, dim: int, max_len: int, seed: int = 0) -> Network:
+    """Frozen random matrices with i.i.d. N(0, 1/d) entries, drawn in the order E, P, U, W_V1, W_O1, W_V2."""
+    vocab_size = _checks.count("vocab_size", vocab_size, minimum=2)
+    dim = _checks.count("dim", dim, minimum=1)
+    max_len = _checks.count("max_len", max_len, minimum=2)
+    g = torch.Generator().manual_seed(_checks.count("seed", seed))
+    s = 1.0 / math.sqrt(dim)
+    shapes = [(vocab_size, dim), (max_len, dim), (vocab_size, dim), (dim, dim), (dim, dim), (dim, dim)]
+    return Network(*(s * torch.randn(*shape, generator=g, dtype=DTYPE) for shape in shapes))
+
+
+def _params(net: Network, values: dict | None, S: int, trainable) -> dict[str, torch.Tensor]:
+    """Memories as (S, d, d) if trainable, else (1, d, d); missing ones start at zero."""
+    values = dict(values or {})
+    for name in values:
+        _checks.choice("memory name", name, MEMORIES)
+    d = net.dim
+    out = {}
+    for name in MEMORIES:
+        W = values.get(name)
+        W = torch.zeros(d, d, dtype=DTYPE) if W is None else _checks.as_tensor(name, W, ndim=(2, 3))
+        if W.shape[-2:] != (d, d):
+            raise ValueError(f"{name} must have shape (d, d) = ({d}, {d}) or (S, d, d), got {tuple(W.shape)}.")
+        W = W.to(net.E.device).reshape(-1, d, d)
+        if name in trainable:
+            W = W.expand(S, d, d).clone()
+        out[name] = W
+    return out
+
+
+def _attend(q, k, v):
+    """Causal softmax attention; q, k (..., T, d), v (..., T, d); scores / sqrt(d)."""
+    T, d = q.shape[-2], q.shape[-1]
+    scores = q @ k.transpose(-1, -2) / math.sqrt(d)
+    return torch.softmax(scores.masked_fill(_causal(T, q.device), float("-inf")), dim=-1) @ v
+
+
+_CAUSAL: dict = {}
+
+
+def _causal(T: int, device) -> torch.Tensor:
+    """The (T, T) bool mask of future positions, cached per length and device."""
+    key = (T, str(device))
+    if key not in _CAUSAL:
+        _CAUSAL[key] = torch.ones(T, T, dtype=torch.bool, device=device).triu(1)
+    return _CAUSAL[key]
+
+
+def hidden(net: Network, params: dict[str, torch.Tensor], tokens: torch.Tensor) -> torch.Tensor:
+    """The residual stream h^2 of eqs (T.1)-(T.3); tokens (B, T) -> (S, B, T, d)."""
+    h1, f = _streams(net, params, tokens)
+    return h1 + f @ params["W_O2"].unsqueeze(1).transpose(-1, -2)
+
+
+def _streams(net: Network, params: dict[str, torch.Tensor], tokens: torch.Tensor):
+    """h^1 (S1, B, T, d) and the second attention's output f before W_O^2 (S2, B, T, d).
+
+    S1 and S2 are 1 when the keys are shared by all step sizes (frozen), so experiment (a)
+    computes both attentions once per batch and only the last product per step size.
+    """
+    T = tokens.shape[-1]
+    x = (net.E[tokens] + net.P[:T]).unsqueeze(0)  # (1, B, T, d)
+    W_K1, W_K2 = (params[n].unsqueeze(1) for n in ("W_K1", "W_K2"))  # (S or 1, 1, d, d)
+    h1 = x + _attend(x, x @ W_K1.transpose(-1, -2), x @ net.W_V1.T) @ net.W_O1.T
+    return h1, _attend(h1, h1 @ W_K2.transpose(-1, -2), h1 @ net.W_V2.T)
+
+
+def forward(net: Network, params: dict, tokens) -> torch.Tensor:
+    """Logits (S, B, T, V) of eq. (T.4) for tokens (B, T).
+
+    ``params`` maps some of "W_K1", "W_K2", "W_O2" to (d, d) or (S, d, d) tensors; missing ones are zero.
+    """
+    tokens = _tokens(net, tokens)
+    return hidden(net, check_params(net, params), tokens) @ net.U.T
+
+
+def check_params(net: Network, params: dict | None) -> dict[str, torch.Tensor]:
+    """The three memories as (S or 1, d, d) float64 tensors on the network's device; missing ones are zero."""
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"params must be a dict from memory names {list(MEMORIES)} to matrices, got {type(params).__name__}.")
+    checked = _params(net, params, 1, ())
+    sizes = {p.shape[0] for p in checked.values()} - {1}
+    if len(sizes) > 1:
+        raise ValueError(f"the memories must share their leading (step-size) axis, got sizes {sorted(sizes)}.")
+    return checked
+
+
+def _tokens(net: Network, tokens) -> torch.Tensor:
+    tokens = torch.as_tensor(tokens)
+    if tokens.dtype not in (torch.int64, torch.int32) or tokens.ndim != 2:
+        raise TypeError(f"tokens must be a (B, T) integer array, got dtype {tokens.dtype} and shape {tuple(tokens.shape)}.")
+    if tokens.shape[1] < 2:
+        raise ValueError(f"sequence length must be >= 2, got {tokens.shape[1]}.")
+    if tokens.shape[1] > net.P.shape[0]:
+        raise ValueError(f"sequence length must be <= max_len = {net.P.shape[0]}, got {tokens.shape[1]}.")
+    if tokens.min() < 0 or tokens.max() >= net.vocab_size:
+        raise ValueError(f"tokens must lie in [0, {net.vocab_size}), got {tokens.min().item()} to {tokens.max().item()}.")
+    return tokens.to(net.E.device)
+
+
+def induction_loss(net: Network, params: dict[str, torch.Tensor], batch: induction_data.Batch):
+    """Mean cross-entropy and accuracy at the masked positions, per slice: two (S,) tensors."""
+    h1, f = _streams(net, params, batch.tokens)
+    h = h1[:, batch.mask] + f[:, batch.mask] @ params["W_O2"].transpose(-1, -2)  # (S, n, d)
+    logits = h @ net.U.T
+    y = batch.targets[batch.mask]
+    loss = torch.logsumexp(logits, -1) - logits.gather(-1, y.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1)
+    acc = (logits.argmax(-1) == y).to(DTYPE)
+    return loss.mean(-1), acc.mean(-1)
+
+
+def swap_quartet(trigger: int, a: int, b: int, filler: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Four length-5 sequences that no memory on uniform-attention features can all recall.
+
+    Rows (q = trigger, c = filler): q a c b q, q b c a q, c b q a q, c a q b q; the last
+    position is the second occurrence of q, so the targets (token after the first q) are
+    a, b, a, b. Rows 0 and 2 together hold the same (position, token) pairs as rows 1 and 3.
+    When both attentions are uniform (W_K^1 = W_K^2 = 0) the logits at the last position are a
+    sum over positions r of terms that depend only on (r, z_r), so for every W_O^2
+    logits[0] + logits[2] = logits[1] + logits[3] (the chapter's exercise). Returns tokens
+    (4, 5) int64 and targets (4,) int64.
+    """
+    values = [_checks.count(name, v) for name, v in (("trigger", trigger), ("a", a), ("b", b), ("filler", filler))]
+    if len(set(values)) != 4:
+        raise ValueError(f"trigger, a, b and filler must be four different tokens, got {values}.")
+    q, a, b, c = values
+    tokens = torch.tensor([[q, a, c, b, q], [q, b, c, a, q], [c, b, q, a, q], [c, a, q, b, q]])
+    return tokens, torch.tensor([a, b, a, b])
+
+
+def _row_margins(s: torch.Tensor) -> torch.Tensor:
+    """m[..., i] = s[..., i, i] - max_{j != i} s[..., i, j]; s (..., V, V)."""
+    diag = s.diagonal(dim1=-2, dim2=-1)
+    other = s.masked_fill(torch.eye(s.shape[-1], dtype=torch.bool, device=s.device), float("-inf")).amax(-1)
+    return diag - other
+
+
+def probe_margins(net: Network, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Margins (S, V) of the two memories of the induction head, per token.
+
+    ``"W_O2"``: token b read through W_V^2 and W_O^2 against the unembeddings,
+    s(b, y) = u_y^T W_O^2 W_V^2 e_b, margin s(b, b) - max_{y != b} s(b, y).
+    ``"W_K2"``: query e_k against the keys W_K^2 W_O^1 W_V^1 e_j,
+    s(k, j) = e_k^T W_K^2 W_O^1 W_V^1 e_j, margin s(k, k) - max_{j != k} s(k, j).
+    A token is recalled exactly when its margin is positive.
+    """
+    for name in ("W_O2", "W_K2"):
+        if name not in params:
+            raise ValueError(f"params must contain {name!r}, got keys {sorted(params)}.")
+    W_O2, W_K2 = (params[n] if params[n].ndim == 3 else params[n].unsqueeze(0) for n in ("W_O2", "W_K2"))
+    E, U = net.E, net.U
+    s_o = U @ W_O2 @ net.W_V2 @ E.T  # (S, y, b)
+    s_k = E @ W_K2 @ net.W_O1 @ net.W_V1 @ E.T  # (S, k, j)
+    return {"W_O2": _row_margins(s_o.transpose(-1, -2)), "W_K2": _row_margins(s_k)}
+
+
+def _loss_and_grads(net, params, trainable, batch):
+    loss, acc = induction_loss(net, params, batch)
+    grads = torch.autograd.grad(loss.sum(), [params[n] for n in trainable])
+    return loss, acc, grads
+
+
+def _update(params, trainable, grads, eta):
+    with torch.no_grad():
+        for name, g in zip(trainable, grads):
+            params[name] -= eta * g
+
+
+def sgd_step(net: Network, params: dict[str, torch.Tensor], trainable, step_size: torch.Tensor, batch) -> torch.Tensor:
+    """One plain SGD step in place, W <- W - eta_s grad_W L_s(batch) for each slice s; returns the losses (S,).
+
+    ``params`` are the (S or 1, d, d) tensors of ``check_params`` with the trainable ones (S, d, d)
+    requiring gradients; ``step_size`` has shape (S,).
+    """
+    loss, _, grads = _loss_and_grads(net, params, trainable, batch)
+    _update(params, trainable, grads, step_size.reshape(-1, 1, 1).to(loss.device))
+    return loss.detach()
+
+
+def init_params(net: Network, trainable, num_step_sizes: int, init: dict | None = None) -> dict[str, torch.Tensor]:
+    """Memories for ``train``: trainable ones (S, d, d) requiring gradients, frozen ones (1, d, d); zero unless in ``init``."""
+    params = _params(net, init, num_step_sizes, tuple(trainable))
+    for name in trainable:
+        params[name].requires_grad_(True)
+    return params
+
+
+def batches(law: induction_data.BigramModel, batch_size: int, seq_len: int, steps: int, seed: int = 1):
+    """The training batches of ``train`` (seed + 1 there), one per step, drawn in vectorised chunks of steps."""
+    steps = _checks.count("steps", steps, minimum=1)
+    generator = torch.Generator().manual_seed(_checks.count("seed", seed))
+    chunk = max(1, min(steps, 2**16 // (batch_size * max(1, seq_len // 64))))
+    for t in range(0, steps, chunk):
+        data = induction_data.sample(law, batch_size * min(chunk, steps - t), seq_len, generator)
+        for i in range(0, data.tokens.shape[0], batch_size):
+            yield induction_data.Batch(*(getattr(data, f)[i:i + batch_size] for f in ("tokens", "targets", "mask", "outputs")))
+
+
+@dataclass
+class TransformerRun:
+    """Logs of an SGD sweep over S step sizes; index t is measured on the parameters before update t.
+
+    loss, accuracy (S, L): training-batch loss and in-context accuracy at logged steps ``steps`` (L,);
+    margins_O2, margins_K2 (S, L, V): probe margins; final_loss, final_accuracy (S,): on a held-out
+    batch after the last step; params: the final memories (S or 1, d, d); seconds: wall time.
+    """
+
+    step_size: torch.Tensor
+    steps: np.ndarray
+    loss: torch.Tensor
+    accuracy: torch.Tensor
+    margins_O2: torch.Tensor
+    margins_K2: torch.Tensor
+    final_loss: torch.Tensor
+    final_accuracy: torch.Tensor
+    params: dict = field(repr=False)
+    trainable: tuple = ()
+    seconds: float = 0.0
+
+
+def train(
+    step_size,
+    steps: int,
+    trainable=("W_O2",),
+    dim: int = 32,
+    seq_len: int = 64,
+    batch_size: int = 64,
+    vocab_size: int = 65,
+    num_triggers: int = 5,
+    init: dict | None = None,
+    seed: int = 0,
+    log_every: int = 1,
+    eval_size: int = 256,
+    device=None,
+    threads: int | None = None,
+    show: bool | None = None,
+) -> TransformerRun:
+    """Plain SGD (no momentum, no weight decay) on the induction loss, one run per step size.
+
+    The data law, the frozen network and the data batches all come from ``seed`` and are shared
+    by the S step sizes. ``trainable`` names the memories that learn (a subset of W_K1, W_K2,
+    W_O2); ``init`` optionally sets memories (frozen or starting values), the others start at 0.
+    Update: W <- W - step_size * grad of the mean cross-entropy of the batch.
+    """
+    eta = _checks.step_sizes(step_size)
+    steps = _checks.count("steps", steps, minimum=1)
+    trainable = tuple(trainable) if not isinstance(trainable, str) else (trainable,)
+    for name in trainable:
+        _checks.choice("trainable", name, MEMORIES)
+    if not trainable:
+        raise ValueError("trainable must name at least one of W_K1, W_K2, W_O2, got an empty list.")
+    seq_len = _checks.count("seq_len", seq_len)
+    if seq_len < 2:
+        raise ValueError(f"seq_len must be >= 2, got {seq_len}.")
+    log_every = _checks.count("log_every", log_every, minimum=1)
+    device = torch.device(device) if device is not None else tiers.device()
+    if threads is None and device.type == "cpu" and tiers.current() == "ci":
+        threads = 1  # small matrices at the CI tier: see tiers.threads
+    # Scoped: flushing denormals speeds up the long causal softmaxes without changing the
+    # caller's floating-point mode after training (see tiers.flush_denormal).
+    with tiers.threads(threads), tiers.flush_denormal():
+        return _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every, eval_size, device, show)
+
+
+def _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every, eval_size, device, show):
+    law = induction_data.bigram_model(vocab_size, num_triggers, seed=seed)
+    net = random_network(vocab_size, dim, seq_len, seed=seed).to(device)
+    S = eta.numel()
+    eta = eta.to(device).reshape(S, 1, 1)
+    params = init_params(net, trainable, S, init)
+    held_out = induction_data.sample(law, eval_size, seq_len, seed=seed + 2).to(device)
+    logged, losses, accs, m_o, m_k = [], [], [], [], []
+    start = time.perf_counter()
+    data = batches(law, batch_size, seq_len, steps, seed + 1)
+    for t in progress(range(steps), total=steps, desc="SGD", show=show):
+        batch = next(data).to(device)
+        loss, acc, grads = _loss_and_grads(net, params, trainable, batch)
+        if t % log_every == 0 or t == steps - 1:
+            with torch.no_grad():
+                probes = probe_margins(net, params)
+            logged.append(t)
+            losses.append(loss.detach())
+            accs.append(acc)
+            m_o.append(probes["W_O2"].expand(S, -1))
+            m_k.append(probes["W_K2"].expand(S, -1))
+        _update(params, trainable, grads, eta)
+    with torch.no_grad():
+        final_loss, final_acc = induction_loss(net, params, held_out)
+    seconds = time.perf_counter() - start
+    final = {n: p.detach().cpu() for n, p in params.items()}
+    return TransformerRun(
+        eta.reshape(S).cpu(), np.array(logged), torch.stack(losses, 1).cpu(), torch.stack(accs, 1).cpu(),
+        torch.stack(m_o, 1).cpu(), torch.stack(m_k, 1).cpu(), final_loss.expand(S).cpu(), final_acc.expand(S).cpu(),
+        final, trainable, seconds,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The chapter's experiments (its figures and widget: assocmem.chapters.transformers.induction_head)
+# ----------------------------------------------------------------------------------------------
+
+EXPERIMENTS = ("a", "b")
+
+
+def settings(experiment: str, tier: str | None = None) -> list[dict]:
+    """Keyword arguments of ``train`` for experiment (a) W_O^2 only or (b) W_K^1, W_K^2, W_O^2.
+
+    One dict per network size: the CI tier (default) fits the chapter in a minute on 2 CPU cores;
+    the paper tier uses d = 64 for (a), d in {64, 128} for (b), sequence length 256, batch 512.
+    """
+    _checks.choice("experiment", experiment, EXPERIMENTS)
+    paper = tiers.current(tier) == "paper"
+    if experiment == "a":
+        base = dict(step_size=[20.0, 50.0, 100.0, 200.0], trainable=("W_O2",))
+        sizes = [dict(dim=64, seq_len=256, batch_size=512, steps=300)] if paper else [dict(dim=32, seq_len=64, batch_size=64, steps=150)]
+    else:
+        base = dict(step_size=[2.0, 5.0, 10.0, 20.0], trainable=MEMORIES)
+        sizes = (
+            [dict(dim=d, seq_len=256, batch_size=512, steps=300) for d in (64, 128)]
+            if paper else [dict(dim=32, seq_len=64, batch_size=16, steps=150)]
+        )
+    return [base | size for size in sizes]
+
+
+def tracked_tokens(memory: str = "W_O2", num_triggers: int = 5, count: int = 5) -> list[int]:
+    """The 5 tokens whose margins the figures follow: the most frequent possible outputs (non-triggers)
+    for the W_O^2 memory, the triggers for the W_K^2 memory (triggers are the most frequent tokens)."""
+    _checks.choice("memory", memory, ("W_O2", "W_K2"))
+    first = num_triggers if memory == "W_O2" else 0
+    return list(range(first, first + count))
+
+
+def longest_decrease(values) -> np.ndarray:
+    """Longest run of consecutive logged steps over which each column decreases; values (L, K) -> (K,) int."""
+    falling = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    if falling.ndim != 2:
+        raise ValueError(f"values must have shape (L, K) (logged steps, curves), got shape {falling.shape}.")
+    falling = falling[1:] < falling[:-1]
+    best = np.zeros(falling.shape[1], dtype=int)
+    current = np.zeros(falling.shape[1], dtype=int)
+    for row in falling:
+        current = np.where(row, current + 1, 0)
+        best = np.maximum(best, current)
+    return best
+
+
+def run_experiment(experiment: str, tier: str | None = None, seed: int = 0, index: int = 0, **overrides) -> TransformerRun:
+    """Train experiment ``"a"`` or ``"b"`` at the tier's ``index``-th network size (``overrides`` win)."""
+    kwargs = settings(experiment, tier)[index] | overrides
+    return train(seed=seed, device=tiers.device(tier), **kwargs)
+
+
+__all__ = [
+    "MEMORIES",
+    "FROZEN",
+    "Network",
+    "random_network",
+    "hidden",
+    "forward",
+    "check_params",
+    "induction_loss",
+    "swap_quartet",
+    "probe_margins",
+    "sgd_step",
+    "init_params",
+    "batches",
+    "TransformerRun",
+    "train",
+    "EXPERIMENTS",
+    "settings",
+    "tracked_tokens",
+    "longest_decrease",
+    "run_experiment",
+]
