@@ -46,7 +46,7 @@ def test_figures_cli_writes_an_index(tmp_path):
 def test_each_registered_figure_builds_labelled_and_opaque(name, tmp_path):
     entry = gallery.entries()[name]
     assert entry.alt.strip(), f"figure {name} has no alt text"
-    built = entry.build(tier="ci")
+    built = entry.make("ci")
     figures = built if isinstance(built, dict) else {None: built}
     for part, fig in figures.items():
         for axes in cli._axes_labels(fig):

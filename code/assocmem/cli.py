@@ -65,7 +65,7 @@ def _figures(args) -> int:
     for entry in bar:
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(entry.name)
-        built = entry.build(tier=tier)
+        built = entry.make(tier)
         figures = built if isinstance(built, dict) else {None: built}
         for part, fig in figures.items():
             path = out / (f"{entry.name}-{part}.png" if part is not None else f"{entry.name}.png")

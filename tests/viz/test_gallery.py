@@ -51,6 +51,23 @@ def test_discovery_is_recursive_and_finds_every_chapter_with_figures():
     assert with_glue <= chapters_with_figures
 
 
+@pytest.mark.parametrize("name", sorted(gallery.entries()))
+def test_a_builder_that_takes_a_tier_uses_it(name):
+    entry = gallery.entries()[name]
+    if entry.takes_tier:
+        assert gallery.uses_tier(entry.build), f"figure {name}: the builder takes a tier it ignores; drop the argument"
+
+
+def test_the_tier_check_catches_an_ignored_tier():
+    def ignores(tier: str = "ci"):
+        return 1
+
+    def uses(tier: str = "ci"):
+        return tier
+
+    assert not gallery.uses_tier(ignores) and gallery.uses_tier(uses)
+
+
 def test_a_name_cannot_be_registered_twice():
     @gallery.register("gallery-test-duplicate", chapter="x", alt="a")
     def first(tier="ci"):

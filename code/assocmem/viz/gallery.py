@@ -4,7 +4,7 @@ A chapter module (``assocmem.chapters.<part>.<chapter>``) registers each figure 
 
     @gallery.register("one-step-margins", chapter="foundations/associative_memory",
                       alt="Margins of 100 tokens after one gradient step ...")
-    def one_step_margins_figure(tier: str = "ci"):
+    def one_step_margins_figure():
         return draw_one_step_margins(...)
 
 and its interactive control::
@@ -13,17 +13,21 @@ and its interactive control::
     def widget(n: int = 100, ...):
         ...
 
-A figure builder takes the compute tier (``"ci"`` or ``"paper"``) and returns a
-matplotlib figure (or a dict of named figures); the chapter calls the same drawing
-functions. A widget builder called with no arguments returns the chapter's ipywidgets
+A figure builder returns a matplotlib figure (or a dict of named figures, glued as
+``name-part``); the chapter calls the same drawing functions. A builder whose figure
+differs between the compute tiers takes ``tier`` (``"ci"`` or ``"paper"``) and uses it; one
+that is the same at both tiers takes no argument. A widget builder called with no arguments returns the chapter's ipywidgets
 control in its default state. Discovery imports every public module of every
 subpackage of ``assocmem`` (recursively), so registering is enough.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import pkgutil
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -41,6 +45,22 @@ class Entry:
     alt: str
     build: Callable
 
+    @property
+    def takes_tier(self) -> bool:
+        """Whether the builder has a ``tier`` parameter (its figure differs between the tiers)."""
+        return "tier" in inspect.signature(self.build).parameters
+
+    def make(self, tier: str = "ci"):
+        """Build the figure(s), passing ``tier`` only to a builder that takes one."""
+        return self.build(tier=tier) if self.takes_tier else self.build()
+
+
+def uses_tier(build: Callable) -> bool:
+    """Whether a builder's body reads its ``tier`` parameter (a builder that takes a tier must use it)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(build)))
+    function = tree.body[0]
+    return any(isinstance(node, ast.Name) and node.id == "tier" for stmt in function.body for node in ast.walk(stmt))
+
 
 def _add(registry: dict, kind: str, name: str, chapter: str, alt: str):
     def decorator(build):
@@ -54,7 +74,7 @@ def _add(registry: dict, kind: str, name: str, chapter: str, alt: str):
 
 
 def register(name: str, chapter: str, alt: str):
-    """Register the figure builder ``build(tier)`` under ``name``; names are unique across the book."""
+    """Register the figure builder ``build()`` or ``build(tier)`` under ``name``; names are unique across the book."""
     return _add(_FIGURES, "figure", name, chapter, alt)
 
 
@@ -98,4 +118,4 @@ def by_chapter() -> dict[str, list[str]]:
     return grouped
 
 
-__all__ = ["Entry", "register", "register_widget", "discover", "entries", "widget_entries", "widgets", "by_chapter"]
+__all__ = ["Entry", "uses_tier", "register", "register_widget", "discover", "entries", "widget_entries", "widgets", "by_chapter"]

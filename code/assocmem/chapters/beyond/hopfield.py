@@ -36,7 +36,7 @@ def draw_recall(n: int = 100, flip_prob: float = 0.1, power: int = 3, beta: floa
     alt="Mean overlap after retrieval against the number of stored patterns per neuron for the classical, "
     "dense and modern Hopfield memories; the classical curve collapses near 0.14 while the other two stay at 1.",
 )
-def recall_figure(tier: str = "ci"):
+def recall_figure():
     return draw_recall()
 
 

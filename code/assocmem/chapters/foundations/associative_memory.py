@@ -29,7 +29,7 @@ def draw_one_step_margins(n: int, dim: int, exponent: float, step_size: float, s
     alt="Margins of 100 tokens after one gradient step from zero in dimension 30, sorted by frequency, "
     "and the fraction misclassified in each fifth of the tokens.",
 )
-def one_step_margins_figure(tier: str = "ci"):
+def one_step_margins_figure():
     return draw_one_step_margins(n=100, dim=30, exponent=1.0, step_size=1.0)
 
 

@@ -121,13 +121,13 @@ def widget(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30
 @gallery.register("many-particles-losses", chapter=CHAPTER,
                   alt="Loss against step for three step sizes in dimensions 3, 5 and 10; in dimension 10 all curves fall, "
                   "in dimension 3 the largest step size oscillates with spikes above log 5.")
-def many_particles_losses_figure(tier: str = "ci"):
+def many_particles_losses_figure():
     return draw_many_particles_losses(many_particles_runs())
 
 
 @gallery.register("many-particles-margins", chapter=CHAPTER,
                   alt="Margins of the five tokens against step, one panel per dimension and step size.")
-def many_particles_margins_figure(tier: str = "ci"):
+def many_particles_margins_figure():
     return draw_many_particles_margins(many_particles_runs())
 
 

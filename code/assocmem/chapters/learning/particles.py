@@ -178,7 +178,7 @@ def chapter_margins(exponent: float = 1.0, steps: int = HORIZON):
     alt="Four panels, one per step size 0.1, 1, 10 and 100: the margins of 10 tokens with orthonormal embeddings "
     "grow along straight lines against the logarithm of the step, parallel to the dashed predictions log(eta p M t).",
 )
-def margins_figure(tier: str = "ci"):
+def margins_figure():
     m, p = chapter_margins()
     return draw_margins(m, p, N_TOKENS, STEP_SIZES)
 
@@ -188,7 +188,7 @@ def margins_figure(tier: str = "ci"):
     chapter=CHAPTER,
     alt="The loss times M eta t divided by N (M - 1) against the step, for four step sizes: every curve settles at 1.",
 )
-def loss_scaling_figure(tier: str = "ci"):
+def loss_scaling_figure():
     m, p = chapter_margins()
     return draw_loss_scaling(m, p, N_TOKENS, STEP_SIZES)
 
@@ -199,7 +199,7 @@ def loss_scaling_figure(tier: str = "ci"):
     alt="Left: margins of the most frequent and rarest token against the time eta t for four step sizes and for "
     "gradient flow; the GD curves lie on or above the flow. Right: the positive lead of GD over the flow, larger for larger steps.",
 )
-def gd_vs_flow_figure(tier: str = "ci"):
+def gd_vs_flow_figure():
     m, p = chapter_margins()
     return draw_gd_vs_flow(m, p, N_TOKENS, STEP_SIZES)
 
@@ -210,7 +210,7 @@ def gd_vs_flow_figure(tier: str = "ci"):
     alt="Left: how far each token's margin lags behind the most frequent token's, against the step; each lag settles "
     "at the log of the frequency ratio. Right: the final lags against the log frequency ratios lie on the diagonal for Zipf exponents 1 and 2.",
 )
-def rare_lag_figure(tier: str = "ci"):
+def rare_lag_figure():
     m1, p1 = chapter_margins(1.0)
     m2, p2 = chapter_margins(2.0)
     return draw_rare_lag(m1[1], p1, {1.0: (m1[1], p1), 2.0: (m2[1], p2)})

@@ -103,14 +103,14 @@ def draw_given_up_tokens(problems: dict[int, Optimum]):
 @gallery.register("optimum-landscapes", chapter=CHAPTER,
                   alt="Four loss landscapes over the plane of binary memories with the cross-entropy minimiser starred and "
                   "the best 0-1 direction dashed; the titles give the excess 0-1 error of the minimiser.")
-def optimum_landscapes_figure(tier: str = "ci"):
+def optimum_landscapes_figure():
     return draw_optimum_landscapes(optimum_problems())
 
 
 @gallery.register("given-up-tokens", chapter=CHAPTER,
                   alt="Bar charts of token frequencies, coloured by whether the cross-entropy minimiser, the best 0-1 memory, "
                   "both or neither misclassify each token.")
-def given_up_tokens_figure(tier: str = "ci"):
+def given_up_tokens_figure():
     return draw_given_up_tokens(optimum_problems())
 
 
@@ -180,7 +180,7 @@ def draw_forgetting(fe: Forgetting, early: int, late: int, xlim=(-2.0, 9.0), yli
 @gallery.register("forgetting-sgd", chapter=CHAPTER,
                   alt="SGD trajectory on a loss landscape, the loss and 0-1 loss against step, and the misclassified tokens "
                   "early and late: a frequent token is stored early and forgotten later.")
-def forgetting_figure(tier: str = "ci"):
+def forgetting_figure():
     fe = forgetting_run()
     z = fe.run.zero_one[0]
     early = int((z <= z.min() + 1e-12).nonzero()[0])
@@ -258,5 +258,5 @@ def draw_sharpness(runs: dict[int, SharpnessRun]):
                   alt="For two problems, GD trajectories with step sizes 10 and 1 on the loss landscape, the map of the "
                   "sharpness over the plane, and the sharpness along each trajectory; with step 10 the second problem "
                   "ends in a two-point cycle.")
-def sharpness_figure(tier: str = "ci"):
+def sharpness_figure():
     return draw_sharpness(sharpness_runs())

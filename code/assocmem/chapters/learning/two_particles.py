@@ -230,19 +230,19 @@ def widget(alpha: float = 0.95, p1: float = 0.75, step_size: float = 10.0):
 
 @gallery.register("two-particle-landscapes", chapter=CHAPTER,
                   alt="Loss contours over the shaded 0-1 loss in the gamma plane for alpha = -0.5, 0.5 and 0.95, in windows [-1, 1]^2 and [-10, 10]^2, with the zero-error wedge outlined; the wedge narrows as alpha grows.")
-def landscapes_figure(tier: str = "ci"):
+def landscapes_figure():
     return draw_landscapes()
 
 
 @gallery.register("loss-spike", chapter=CHAPTER,
                   alt="GD trajectories with step sizes 10 and 1 on the alpha = 0.95 landscape, and their loss and 0-1 loss against the step: the large step spikes above log 2 and then reaches zero 0-1 loss.")
-def loss_spike_figure(tier: str = "ci"):
+def loss_spike_figure():
     return draw_gd(0.95, 0.75, (10.0, 1.0), 35, xlim=(-1, 8), ylim=(-17, 10))
 
 
 @gallery.register("one-step-loss", chapter=CHAPTER,
                   alt="Loss after one gradient step against the step size for three values of alpha; for alpha = 0.95 it rises above log 2 beyond a threshold.")
-def one_step_loss_figure(tier: str = "ci"):
+def one_step_loss_figure():
     return draw_one_step_loss()
 
 
@@ -251,7 +251,7 @@ ASYMPTOTIC_ALPHAS, ASYMPTOTIC_ETAS = (0.5, 0.95), (1.0, 10.0)
 
 @gallery.register("two-particle-asymptotics", chapter=CHAPTER,
                   alt="Distance of the margins to log(2 (1 - alpha) p eta t), shrinking with t, and the rescaled loss L (1 - alpha) eta t tending to 1, for alpha in {0.5, 0.95} and eta in {1, 10}.")
-def asymptotics_figure(tier: str = "ci"):
+def asymptotics_figure():
     steps = 100_000
     m = margin_trajectory(0.75, torch.tensor(ASYMPTOTIC_ALPHAS, dtype=DTYPE)[:, None], torch.tensor(ASYMPTOTIC_ETAS, dtype=DTYPE)[None, :], steps)
     return draw_asymptotics(m, 0.75, ASYMPTOTIC_ALPHAS, ASYMPTOTIC_ETAS)
@@ -262,13 +262,13 @@ LARGE_ETAS = (1.0, 10.0, 30.0, 100.0, 1000.0)
 
 @gallery.register("large-step-limit", chapter=CHAPTER,
                   alt="Loss curves over 200 steps for step sizes 1 to 1000, with spikes growing with the step size and then a fast fall, and the rescaled margins m/eta following the eta-free perceptron limit.")
-def large_steps_figure(tier: str = "ci"):
+def large_steps_figure():
     m = margin_trajectory(0.75, 0.95, torch.tensor(LARGE_ETAS, dtype=DTYPE), 200)
     return draw_large_steps(loss_from_margins(m[..., :200, :], 0.75), m, large_step_limit(0.75, 0.95, 200), LARGE_ETAS, 0.75, 0.95)
 
 
 @gallery.register("time-to-accuracy", chapter=CHAPTER,
                   alt="Heatmaps of log10 of the time to perfect accuracy over alpha and the step size, one per p1, and over log(p1/p2) and the step size, one per alpha.")
-def time_to_accuracy_figure(tier: str = "ci"):
+def time_to_accuracy_figure():
     grid = time_grid()
     return {"over-alpha": draw_time_heatmaps(*grid, over="alpha"), "over-p1": draw_time_heatmaps(*grid, over="p1")}
