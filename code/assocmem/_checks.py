@@ -23,10 +23,23 @@ def _describe(value) -> str:
     return text if len(text) < 60 else text[:57] + "..."
 
 
+def _bool_or_complex(value) -> bool:
+    # A bool or complex array would be cast silently (True -> 1.0, the imaginary part dropped).
+    if isinstance(value, torch.Tensor):
+        return value.dtype == torch.bool or value.dtype.is_complex
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "bc"
+    return False
+
+
 def as_tensor(name: str, value, ndim: int | tuple[int, ...] | None = None) -> torch.Tensor:
     """Convert `value` to a float64 CPU-or-same-device tensor and check its rank."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers, got {_describe(value)}.")
+    if _bool_or_complex(value):
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {value.dtype}; convert it to float first.")
+    if isinstance(value, (bool, complex)):
+        raise TypeError(f"{name} must be a real number or an array of them, got {_describe(value)}.")
     try:
         tensor = torch.as_tensor(value, dtype=DTYPE) if not isinstance(value, torch.Tensor) else value.to(DTYPE)
     except (TypeError, ValueError, RuntimeError) as error:
@@ -89,7 +102,10 @@ def targets(value, n: int, m: int, device=None) -> torch.Tensor:
         except (TypeError, ValueError) as error:
             raise TypeError(f"targets must be an array of integers, got {_describe(value)} ({error}).") from None
     if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
-        if t.dtype.is_floating_point and t.numel() and torch.equal(t, t.round()):
+        if t.dtype.is_floating_point and t.numel() and torch.isfinite(t).all() and torch.equal(t, t.round()):
+            if t.ndim == 1 and (t.min() < 0 or t.max() >= m):  # before the cast: 1e20 does not fit an int64
+                raise ValueError(f"targets must lie in [0, M) = [0, {m}) (one class per row of U), "
+                                 f"got values from {t.min().item():g} to {t.max().item():g}.")
             t = t.long()
         else:
             raise TypeError(f"targets must hold integer class indices, got dtype {t.dtype}.")
@@ -114,15 +130,52 @@ def step_sizes(value, device=None) -> torch.Tensor:
     return eta if device is None else eta.to(device)
 
 
-def count(name: str, value, minimum: int = 0) -> int:
-    """Check a non-negative integer such as a number of steps."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        if isinstance(value, Real) and float(value).is_integer():
+def count(name: str, value, minimum: int = 0, maximum: int | None = None) -> int:
+    """Check an integer >= ``minimum`` (and <= ``maximum``) such as a number of steps."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got the bool {value!r}.")
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.dtype.is_floating_point and value.dtype != torch.bool:
+        value = int(value.item())
+    if not isinstance(value, Integral):
+        if isinstance(value, Real) and math.isfinite(value) and float(value).is_integer():
             raise TypeError(f"{name} must be an integer, got the float {value!r}; pass int({value!r}).")
         raise TypeError(f"{name} must be an integer, got {_describe(value)}.")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}, got {value}.")
     return int(value)
+
+
+#: torch.Generator.manual_seed takes seeds below 2^64 but the authors' draws, and NumPy, use
+#: signed 64-bit seeds; one range for every seed of the package.
+MAX_SEED = 2**63 - 1
+
+
+def seed(value, name: str = "seed") -> int:
+    """Check a random seed: an integer in [0, 2^63)."""
+    return count(name, value, minimum=0, maximum=MAX_SEED)
+
+
+def binary_outputs(U, what: str) -> torch.Tensor:
+    """Check that U (M, d) has M = 2 rows, for the binary-output reductions; ``what`` names the caller's object."""
+    U = as_tensor("U", U, ndim=2)
+    if U.shape[0] != 2:
+        raise ValueError(f"U must have M = 2 rows for {what}, got shape {tuple(U.shape)}.")
+    return U
+
+
+def limits(name: str, value) -> tuple[float, float]:
+    """Check a finite interval (low, high) with low < high, e.g. the window of a landscape."""
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (low, high) of finite numbers, got {_describe(value)}.") from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{name} must be finite, got {_describe(value)}.")
+    if not low < high:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {_describe(value)}.")
+    return low, high
 
 
 def choice(name: str, value, options) -> str:

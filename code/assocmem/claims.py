@@ -155,7 +155,9 @@ class Ledger:
         chapter computed, and it is kept with the chapter's claims (``self.quoted``).
         """
         number = _scalar(name, value)
-        text = fmt.format(number)
+        integral = isinstance(value, (int, np.integer)) or (
+            (_is_tensor(value) or isinstance(value, np.ndarray)) and "int" in str(value.dtype))
+        text = fmt.format(int(number) if integral and not isinstance(number, bool) else number)
         self.quoted[name] = text
         try:
             from myst_nb import glue

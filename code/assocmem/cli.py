@@ -50,7 +50,11 @@ def _figures(args) -> int:
     if args.out is None:
         print("error: figures needs --out DIR (or --list)", file=sys.stderr)
         return 2
-    tier = tiers.current(args.tier)
+    try:
+        tier = tiers.current(args.tier)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.only:
         unknown = [name for name in args.only if name not in registry]
         if unknown:
@@ -58,8 +62,9 @@ def _figures(args) -> int:
                   f"registered figures: {', '.join(registry) or '(none)'}", file=sys.stderr)
             return 2
         registry = {name: registry[name] for name in args.only}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args.out)
+    if out is None:
+        return 2
     index, start = [], time.perf_counter()
     bar = progress(registry.values(), total=len(registry), desc=f"figures ({tier} tier)", show=None if args.progress is None else args.progress, delay=0.0)
     for entry in bar:
@@ -77,6 +82,22 @@ def _figures(args) -> int:
     print(f"wrote {len(index)} figure file(s) for {len(registry)} registered figure(s) to {out} "
           f"({tier} tier, {time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def _output_folder(path: str) -> Path | None:
+    """The ``--out`` folder, created if missing; None (after one line on stderr) when it cannot be."""
+    out = Path(path)
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        what = "is a file" if blocker == out else f"lies under the file {str(blocker)!r}"
+        print(f"error: --out {str(out)!r} {what}; give a folder", file=sys.stderr)
+        return None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: --out {str(out)!r} cannot be created ({error.strerror})", file=sys.stderr)
+        return None
+    return out
 
 
 def _axes_labels(fig) -> list[dict]:
@@ -154,7 +175,9 @@ def _notebooks(args) -> int:
     repo = (config.get("repository") or {}).get("url", "https://github.com/assocmem/assocmem-book")
     branch = (config.get("repository") or {}).get("branch", "main")
     cell = install_cell_source(repo, branch, _pins(root / "requirements.txt", ["myst-nb"]))
-    out = Path(args.out)
+    out = _output_folder(args.out)
+    if out is None:
+        return 2
     for path in chapters:
         notebook = jupytext.read(path)
         install = nbformat.v4.new_code_cell(cell, metadata={"tags": ["remove-cell", INSTALL_MARKER]})

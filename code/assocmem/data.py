@@ -1,4 +1,4 @@
-"""Token distributions, target maps and embeddings (book section "An associative memory").
+"""Token distributions, target maps and embeddings (book chapter chap-associative-memory).
 
 All tensors are float64 on the CPU. Random embeddings reproduce the draws of the
 authors' scripts: ``torch.manual_seed(seed)`` followed by ``torch.randn(num, dim)``
@@ -68,7 +68,7 @@ def sphere_embeddings(num: int, dim: int, seed: int) -> torch.Tensor:
     """``num`` i.i.d. uniform unit vectors in R^dim as rows (the authors' draw); shape (num, dim)."""
     num = _checks.count("num", num, minimum=1)
     dim = _checks.count("dim", dim, minimum=1)
-    seed = _checks.count("seed", seed)
+    seed = _checks.seed(seed)
     return _unit_rows(torch.Generator().manual_seed(seed), num, dim)
 
 
@@ -77,7 +77,7 @@ def embedding_pair(n_in: int, n_out: int, dim: int, seed: int) -> tuple[torch.Te
     n_in = _checks.count("n_in", n_in, minimum=1)
     n_out = _checks.count("n_out", n_out, minimum=1)
     dim = _checks.count("dim", dim, minimum=1)
-    generator = torch.Generator().manual_seed(_checks.count("seed", seed))
+    generator = torch.Generator().manual_seed(_checks.seed(seed))
     E = _unit_rows(generator, n_in, dim)
     U = _unit_rows(generator, n_out, dim)
     return E, U

@@ -17,9 +17,7 @@ from . import _checks, memory
 
 
 def _difference(U) -> torch.Tensor:
-    U = _checks.as_tensor("U", U, ndim=2)
-    if U.shape[0] != 2:
-        raise ValueError(f"U must have M = 2 rows for a binary-output landscape, got shape {tuple(U.shape)}.")
+    U = _checks.binary_outputs(U, "a binary-output landscape")
     diff = U[0] - U[1]
     if diff.norm() == 0:
         raise ValueError("U must have two distinct rows (u_0 != u_1): equal unembeddings cannot separate the classes.")
@@ -62,11 +60,9 @@ class Landscape:
 def grid(xlim, ylim, num: int = 50) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Axes g0 (num,), g1 (num,) and the points gamma (num, num, 2) with gamma[i, j] = (g0[j], g1[i])."""
     num = _checks.count("num", num, minimum=2)
-    for name, lim in (("xlim", xlim), ("ylim", ylim)):
-        if len(lim) != 2 or not lim[0] < lim[1]:
-            raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}.")
-    g0 = torch.linspace(float(xlim[0]), float(xlim[1]), num, dtype=torch.float64)
-    g1 = torch.linspace(float(ylim[0]), float(ylim[1]), num, dtype=torch.float64)
+    xlim, ylim = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)
+    g0 = torch.linspace(xlim[0], xlim[1], num, dtype=torch.float64)
+    g1 = torch.linspace(ylim[0], ylim[1], num, dtype=torch.float64)
     G1, G0 = torch.meshgrid(g1, g0, indexing="ij")
     return g0, g1, torch.stack([G0, G1], dim=-1)
 
@@ -107,10 +103,7 @@ def zero_error_region(E, targets, xlim, ylim) -> torch.Tensor:
     if E.shape[1] != 2:
         raise ValueError(f"E must have d = 2 columns for a planar region, got shape {tuple(E.shape)}.")
     t = _checks.targets(targets, E.shape[0], 2)
-    for name, lim in (("xlim", xlim), ("ylim", ylim)):
-        if len(lim) != 2 or not lim[0] < lim[1]:
-            raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}.")
-    (x0, x1), (y0, y1) = (float(v) for v in xlim), (float(v) for v in ylim)
+    (x0, x1), (y0, y1) = _checks.limits("xlim", xlim), _checks.limits("ylim", ylim)
     polygon = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     normals = (1.0 - 2.0 * t.to(E.dtype))[:, None] * E  # sign_x e_x: inside where normal . gamma >= 0
     for a, b in normals.tolist():

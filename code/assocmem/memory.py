@@ -1,6 +1,6 @@
-"""The linear associative memory and its cross-entropy loss (book section "An associative memory").
+"""The linear associative memory and its cross-entropy loss (book chapter chap-associative-memory).
 
-A memory W (d, d) scores output y for input x as s_W(x, y) = u_y^T W e_x (eq. 1.1).
+A memory W (d, d) scores output y for input x as s_W(x, y) = u_y^T W e_x (book: chap-associative-memory, eq-scores).
 Every function takes ``(W, E, U, freqs, targets)`` with E (N, d), U (M, d),
 freqs (N,), targets (N,) integer classes, and accepts a batch of memories W of
 shape (..., d, d); results then carry the leading batch dimensions.
@@ -27,16 +27,26 @@ def _scores(W, E, U):
     return E @ W.transpose(-1, -2) @ U.T
 
 
+def _checked_scores(W, E, U):
+    """The scores, refused when they overflow float64: a loss or an argmax of inf scores would be NaN or arbitrary."""
+    s = _scores(W, E, U)
+    if not torch.isfinite(s).all():
+        sizes = f"max |E| = {E.abs().max().item():.3g}, max |U| = {U.abs().max().item():.3g}, max |W| = {W.abs().max().item():.3g}"
+        raise ValueError(f"the scores u_y^T W e_x overflow float64 ({sizes}); rescale E, U or W "
+                         "(the model is invariant to moving a scale from W into E or U only up to that overflow).")
+    return s
+
+
 def scores(W, E, U) -> torch.Tensor:
     """s[..., x, y] = u_y^T W e_x; shape (..., N, M)."""
     W, E, U, _, _ = _inputs(W, E, U)
-    return _scores(W, E, U)
+    return _checked_scores(W, E, U)
 
 
 def probabilities(W, E, U) -> torch.Tensor:
     """p_W(y | x) = softmax_y s[x, y]; shape (..., N, M)."""
     W, E, U, _, _ = _inputs(W, E, U)
-    return torch.softmax(_scores(W, E, U), dim=-1)
+    return torch.softmax(_checked_scores(W, E, U), dim=-1)
 
 
 def _token_losses(s, t):
@@ -62,19 +72,19 @@ def _zero_one(s, t, p):
 def token_losses(W, E, U, freqs, targets) -> torch.Tensor:
     """Per-token cross-entropy l(x) = logsumexp_y s[x, y] - s[x, f*(x)]; shape (..., N)."""
     W, E, U, _, t = _inputs(W, E, U, freqs, targets)
-    return _token_losses(_scores(W, E, U), t)
+    return _token_losses(_checked_scores(W, E, U), t)
 
 
 def loss(W, E, U, freqs, targets) -> torch.Tensor:
-    """Population cross-entropy L(W) = sum_x p(x) l(x) (eq. 1.2); shape (...)."""
+    """Population cross-entropy L(W) = sum_x p(x) l(x) (eq-loss); shape (...)."""
     W, E, U, p, t = _inputs(W, E, U, freqs, targets)
-    return _token_losses(_scores(W, E, U), t) @ p
+    return _token_losses(_checked_scores(W, E, U), t) @ p
 
 
 def zero_one_loss(W, E, U, freqs, targets) -> torch.Tensor:
     """L01(W) = sum_x p(x) 1{argmax_y s[x, y] != f*(x)}, ties to the smallest class; shape (...)."""
     W, E, U, p, t = _inputs(W, E, U, freqs, targets)
-    return _zero_one(_scores(W, E, U), t, p)
+    return _zero_one(_checked_scores(W, E, U), t, p)
 
 
 def margins(W, E, U, freqs, targets) -> torch.Tensor:
@@ -83,11 +93,7 @@ def margins(W, E, U, freqs, targets) -> torch.Tensor:
     With a single output class (M = 1) there is no competitor and every margin is +inf.
     """
     W, E, U, _, t = _inputs(W, E, U, freqs, targets)
-    return _margins(_scores(W, E, U), t)
-
-
-def _gradient(W, E, U, p, t):
-    return _gradient_from_scores(_scores(W, E, U), E, U, p, t)
+    return _margins(_checked_scores(W, E, U), t)
 
 
 def _residual(s, t):
@@ -103,13 +109,13 @@ def _gradient_from_scores(s, E, U, p, t):
 
 
 def gradient(W, E, U, freqs, targets) -> torch.Tensor:
-    """grad L(W) = sum_x p(x) sum_y (p_W(y|x) - 1{y = f*(x)}) u_y e_x^T (eq. 1.3); shape (..., d, d)."""
+    """grad L(W) = sum_x p(x) sum_y (p_W(y|x) - 1{y = f*(x)}) u_y e_x^T (eq-gradient); shape (..., d, d)."""
     W, E, U, p, t = _inputs(W, E, U, freqs, targets)
-    return _gradient(W, E, U, p, t)
+    return _gradient_from_scores(_checked_scores(W, E, U), E, U, p, t)
 
 
 def _hessian(W, E, U, p):
-    probs = torch.softmax(_scores(W, E, U), dim=-1)  # (..., N, M)
+    probs = torch.softmax(_checked_scores(W, E, U), dim=-1)  # (..., N, M)
     mean_u = probs @ U  # (..., N, d)
     second = torch.einsum("...xy,yi,yk->...xik", probs, U, U)
     cov = second - mean_u.unsqueeze(-1) * mean_u.unsqueeze(-2)  # (..., N, d, d)
@@ -132,7 +138,7 @@ def sharpness(W, E, U, freqs, targets) -> torch.Tensor:
 
 
 def hebbian_step(E, U, freqs, targets, step_size) -> torch.Tensor:
-    """The first GD step from W_0 = 0 in closed form (Proposition 1.1); shape (S, d, d).
+    """The first GD step from W_0 = 0 in closed form (book: prop-hebbian-step); shape (S, d, d).
 
     W_1 = eta sum_x p(x) (u_{f*(x)} - mean_y u_y) e_x^T: at W = 0 the softmax is
     uniform, so the anti-Hebbian correction is the mean unembedding.

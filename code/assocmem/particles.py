@@ -2,31 +2,31 @@
 
 Three exact reductions of full-batch GD ``W_{t+1} = W_t - eta grad L(W_t)``:
 
-* **Particles, any embeddings** (eq. P.1). With one particle per input token,
+* **Particles, any embeddings** (book: chap-particles, eq-particles-particles). With one particle per input token,
   z_t(x) = W_t e_x in R^d,
 
       z_{t+1}(x) = z_t(x) - eta sum_x' p(x') <e_x, e_x'> U^T r_t(x'),
       r_t(x') = softmax(U z_t(x')) - onehot(f*(x'))  (the gradient of l_x' at z_t(x')),
 
   so particles interact with weights p(x') <e_x, e_x'>. The scores s_t = E W_t^T U^T
-  (N, M) obey the closed recursion (eq. P.2)
+  (N, M) obey the closed recursion (eq-particles-scores)
 
       s_{t+1} = s_t - eta (E E^T) diag(p) r_t (U U^T).
 
-* **Binary margins** (M = 2, eq. P.3): with sigma the logistic function,
+* **Binary margins** (M = 2, eq-particles-binary): with sigma the logistic function,
 
       m_{t+1}(x) = m_t(x) + eta sum_x' p(x') kappa(x, x') sigma(-m_t(x')),
       kappa(x, x') = <e_x, e_x'> <u_{f*(x)} - u_o(x), u_{f*(x')} - u_o(x')>,
 
   where o(x) is the other class.
 
-* **Orthonormal embeddings** (d >= N, U orthonormal, W_0 = 0, eq. P.4): every margin
+* **Orthonormal embeddings** (d >= N, U orthonormal, W_0 = 0, eq-particles-scalar): every margin
   follows its own scalar recursion
 
       m_{t+1} = m_t + eta p M / (exp(m_t) + M - 1),
 
   and gradient flow (tau = eta t) has the closed form exp(m) + (M - 1) m = 1 + p M tau
-  (eq. P.5), solved with the Wright omega function: m = log((M - 1) omega(c / (M - 1)
+  (eq-particles-flow), solved with the Wright omega function: m = log((M - 1) omega(c / (M - 1)
   - log(M - 1))) with c = 1 + p M tau, and m = log(1 + p tau) when M = 1.
 
 All tensors are float64. Logging follows ``train``: index t of a logged array is
@@ -106,7 +106,7 @@ def _log(s, t, p, step, loss, zero_one, margins):
 
 
 def particle_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progress: bool | None = None) -> ParticleRun:
-    """GD in particle form (eq. P.1): Z_{t+1} = Z_t - eta A (r_t U), A[x, x'] = p(x') <e_x, e_x'>.
+    """GD in particle form (eq-particles-particles): Z_{t+1} = Z_t - eta A (r_t U), A[x, x'] = p(x') <e_x, e_x'>.
 
     Same arguments as ``train.gd``; exact for any embeddings. Returns a
     :class:`ParticleRun` whose ``Z_final`` (S, N, d) equals E W_T^T.
@@ -126,7 +126,7 @@ def particle_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progres
 
 
 def score_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progress: bool | None = None) -> ParticleRun:
-    """GD as the closed score recursion (eq. P.2): s_{t+1} = s_t - eta (E E^T) diag(p) r_t (U U^T).
+    """GD as the closed score recursion (eq-particles-scores): s_{t+1} = s_t - eta (E E^T) diag(p) r_t (U U^T).
 
     Same arguments as ``train.gd``; only the N x N and M x M Gram matrices enter.
     """
@@ -145,17 +145,16 @@ def score_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progress: 
 
 
 def binary_kernel(E, U, targets) -> torch.Tensor:
-    """kappa(x, x') = <e_x, e_x'> <v_x, v_x'> with v_x = u_{f*(x)} - u_{1 - f*(x)} (eq. P.3); shape (N, N). Needs M = 2."""
+    """kappa(x, x') = <e_x, e_x'> <v_x, v_x'> with v_x = u_{f*(x)} - u_{1 - f*(x)} (eq-particles-binary); shape (N, N). Needs M = 2."""
     E, U = _checks.embeddings(E, U)
-    if U.shape[0] != 2:
-        raise ValueError(f"U must have M = 2 rows for the binary-margin system, got shape {tuple(U.shape)}.")
+    U = _checks.binary_outputs(U, "the binary-margin system")
     t = _checks.targets(targets, E.shape[0], 2)
     v = U[t] - U[1 - t]
     return (E @ E.T) * (v @ v.T)
 
 
 def binary_margins(E, U, freqs, targets, step_size, steps, W0=None) -> torch.Tensor:
-    """Margins of GD with M = 2 from the binary system (eq. P.3); shape (S, T + 1, N), entry t is m_t.
+    """Margins of GD with M = 2 from the binary system (eq-particles-binary); shape (S, T + 1, N), entry t is m_t.
 
     m_{t+1}(x) = m_t(x) + eta sum_x' p(x') kappa(x, x') sigma(-m_t(x')), with m_0 the
     margins of ``W0`` (zero by default). Exact: equals ``train.gd(...).margins``.
@@ -197,7 +196,7 @@ def _positive_freqs(freqs) -> np.ndarray:
 
 
 def orthonormal_margins(freqs, num_classes, step_size, steps, m0=0.0) -> torch.Tensor:
-    """Margins of GD with orthonormal embeddings from the decoupled recursion (eq. P.4).
+    """Margins of GD with orthonormal embeddings from the decoupled recursion (eq-particles-scalar).
 
     m_{t+1} = m_t + eta p M / (exp(m_t) + M - 1). For large m, exp(m) overflows to inf
     and the increment is exactly 0 (the float64 value of eta p M e^{-m} / (1 + (M - 1) e^{-m})
@@ -222,17 +221,33 @@ def orthonormal_margins(freqs, num_classes, step_size, steps, m0=0.0) -> torch.T
     # Time-major buffer: each step reads row t and writes row t + 1 (contiguous), four ufuncs per step.
     out = np.empty((steps + 1, S, N))
     out[0] = np.broadcast_to(start, (S, N))
-    rate = eta[:, None] * p[None, :] * M  # eta p M
+    with np.errstate(over="ignore"):
+        rate = eta[:, None] * p[None, :] * M  # eta p M
     k = float(M - 1)
     tmp = np.empty((S, N))
-    # increment = rate / (e^m + k): when e^m overflows to inf the increment is exactly 0, the
-    # float64 value of rate e^{-m} / (1 + k e^{-m}) for m > 709, so no NaN can appear.
-    with np.errstate(over="ignore"):
-        for step in range(steps):
-            np.exp(out[step], out=tmp)
-            tmp += k
-            np.divide(rate, tmp, out=tmp)
-            np.add(out[step], tmp, out=out[step + 1])
+    if np.isfinite(rate).all():
+        # increment = rate / (e^m + k): when e^m overflows to inf the increment is exactly 0, the
+        # float64 value of rate e^{-m} / (1 + k e^{-m}) for m > 709, so no NaN can appear.
+        with np.errstate(over="ignore"):
+            for step in range(steps):
+                np.exp(out[step], out=tmp)
+                tmp += k
+                np.divide(rate, tmp, out=tmp)
+                np.add(out[step], tmp, out=out[step + 1])
+    else:
+        # eta p M overflows float64 (a step size near 1e308): the same increment in the log domain,
+        # exp(log(eta p M) - log(e^m + k)), which is finite whenever the margins are.
+        log_rate = np.log(eta)[:, None] + np.log(p)[None, :] + math.log(M)
+        log_k = math.log(k) if k > 0 else -np.inf
+        with np.errstate(over="ignore"):
+            for step in range(steps):
+                np.logaddexp(out[step], log_k, out=tmp)
+                np.subtract(log_rate, tmp, out=tmp)
+                np.exp(tmp, out=tmp)
+                np.add(out[step], tmp, out=out[step + 1])
+    if not np.isfinite(out).all():
+        raise ValueError(f"step_size is too large: the margins exceed the float64 range (about 1.8e308) "
+                         f"within {steps} steps (largest step size {eta.max():g}); use a smaller step_size.")
     out = out.transpose(1, 0, 2)
     return torch.from_numpy(np.ascontiguousarray(out))
 
@@ -246,9 +261,7 @@ def margin_loss(margins, freqs, num_classes) -> torch.Tensor:
     m = _checks.as_tensor("margins", margins)
     if m.ndim < 1:
         raise ValueError(f"margins must have a last axis of tokens, got shape {tuple(m.shape)}.")
-    p = _checks.as_tensor("freqs", freqs, ndim=1)
-    if p.shape[0] != m.shape[-1]:
-        raise ValueError(f"freqs must have one entry per token (margins.shape[-1] = {m.shape[-1]}), got {p.shape[0]}.")
+    p = _checks.freqs(freqs, m.shape[-1])
     M = _classes(num_classes)
     if M == 1:
         return torch.zeros(m.shape[:-1], dtype=DTYPE)
@@ -256,7 +269,7 @@ def margin_loss(margins, freqs, num_classes) -> torch.Tensor:
 
 
 def flow_margins(freqs, num_classes, tau) -> torch.Tensor:
-    """Gradient-flow margins: the solution m of exp(m) + (M - 1) m = 1 + p M tau (eq. P.5).
+    """Gradient-flow margins: the solution m of exp(m) + (M - 1) m = 1 + p M tau (eq-particles-flow).
 
     ``freqs`` (N,) in (0, 1], ``tau`` >= 0 a number or an array of times (any shape);
     returns shape tau.shape + (N,). Stable for every tau (even 1e300): with

@@ -75,6 +75,9 @@ def _run(E, U, p, t, eta, steps, W, gradient_at, store_W, show_progress, desc):
     scale = eta[:, None, None]
     for step in progress(range(steps), total=steps, desc=desc, show=show_progress):
         s = memory._scores(W, E, U)
+        if not torch.isfinite(s).all():
+            worst = eta[~torch.isfinite(s).flatten(1).all(dim=1)].max().item()
+            raise ValueError(f"the scores overflowed float64 at step {step} (step_size {worst:g}); use a smaller step_size.")
         loss[:, step] = memory._token_losses(s, t) @ p
         zero_one[:, step] = memory._zero_one(s, t, p)
         margins[:, step] = memory._margins(s, t)
@@ -96,6 +99,48 @@ def gd(E, U, freqs, targets, step_size, steps, W0=None, *, store_W: bool = False
     return _run(E, U, p, t, eta, steps, W, lambda s, _: memory._gradient_from_scores(s, E, U, p, t), store_W, show_progress, "GD")
 
 
+#: Tokens drawn per call of the sampler: bounds the memory of the draws (8 bytes a token) whatever
+#: the batch size. Draws come in blocks of whole steps, so up to this size the stream is the one
+#: of a single torch.multinomial call over every step (as the authors draw their batches).
+CHUNK = 1 << 22
+
+
+def batch_counts(freqs, steps: int, batch_size: int, seed: int = 0):
+    """The minibatches of ``sgd`` as empirical frequencies: yields ``steps`` tensors (N,) summing to 1 (none for 0 steps).
+
+    Step k's batch is ``batch_size`` tokens drawn i.i.d. from ``freqs`` (with replacement) by a
+    private generator seeded with ``seed``: draws k * batch_size .. (k + 1) * batch_size - 1 of one
+    stream. The stream is drawn in blocks of at most ``CHUNK`` tokens (a batch larger than that in
+    several calls), so a huge batch costs time, not memory.
+    """
+    p = _checks.as_tensor("freqs", freqs, ndim=1)
+    p = _checks.freqs(p, p.shape[0])
+    steps = _checks.count("steps", steps)
+    batch_size = _checks.count("batch_size", batch_size, minimum=1)
+    generator = torch.Generator().manual_seed(_checks.seed(seed))
+    return _draw_counts(p, steps, batch_size, generator)  # checked now, drawn lazily
+
+
+def _draw_counts(p, steps, batch_size, generator):
+    N = p.shape[0]
+    if batch_size <= CHUNK:
+        per_block = max(1, CHUNK // batch_size)
+        for first in range(0, steps, per_block):
+            block = min(per_block, steps - first)
+            tokens = torch.multinomial(p, block * batch_size, replacement=True, generator=generator).reshape(block, batch_size)
+            for row in tokens:
+                yield torch.bincount(row, minlength=N).to(p.dtype) / batch_size
+        return
+    for _ in range(steps):
+        counts = torch.zeros(N, dtype=torch.int64)
+        left = batch_size
+        while left:
+            draw = min(left, CHUNK)
+            counts += torch.bincount(torch.multinomial(p, draw, replacement=True, generator=generator), minlength=N)
+            left -= draw
+        yield counts.to(p.dtype) / batch_size
+
+
 def sgd(
     E, U, freqs, targets, step_size, steps, batch_size, W0=None, seed=0, *, store_W: bool = False, show_progress: bool | None = None
 ) -> Run:
@@ -106,14 +151,10 @@ def sgd(
     population losses.
     """
     E, U, p, t, eta, steps, W = _setup(E, U, freqs, targets, step_size, steps, W0)
-    batch_size = _checks.count("batch_size", batch_size, minimum=1)
-    generator = torch.Generator().manual_seed(_checks.count("seed", seed))
-    batches = torch.multinomial(p, steps * batch_size, replacement=True, generator=generator).reshape(steps, batch_size)
-    N = E.shape[0]
+    counts = batch_counts(p, steps, batch_size, seed)
 
     def batch_gradient(s, step):
-        # The mean over the batch is the population gradient under the empirical token counts.
-        counts = torch.bincount(batches[step], minlength=N).to(E.dtype) / batch_size
-        return memory._gradient_from_scores(s, E, U, counts, t)
+        # The mean over the batch is the population gradient under the empirical token frequencies.
+        return memory._gradient_from_scores(s, E, U, next(counts), t)
 
     return _run(E, U, p, t, eta, steps, W, batch_gradient, store_W, show_progress, "SGD")
