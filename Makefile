@@ -7,13 +7,14 @@
 #   make figures           every figure of the book as PNG under figures/ (TIER=paper for the paper's sizes)
 #   make book-nosolutions  the book without exercise solutions, under _build/nosolutions/html
 #   make browser           only the browser test (needs a build, chromium and chromium-driver)
+#   make mutants           planted-bug check: realistic mutations of the package, each must fail a unit test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TIER ?= ci
 
-.PHONY: book test unit chapters build browser notebooks figures book-nosolutions clean
+.PHONY: book test unit chapters build browser notebooks figures book-nosolutions mutants clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ chapters: $(STAMP)
 # Loads every page of _build/html in headless Chromium; screenshots go to _build/screens/.
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser_check.py
+
+# Not part of `make test`: it runs the unit tests once per mutant (minutes).
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py
 
 notebooks: $(STAMP)
 	$(BIN)/python -m assocmem notebooks --toc _toc.yml --out notebooks

@@ -30,8 +30,9 @@ def run(*args, cwd=ROOT):
 def test_figures_list_names_every_registered_figure_with_its_chapter():
     result = run("figures", "--list")
     assert result.returncode == 0, result.stderr
-    lines = [line.split() for line in result.stdout.splitlines()]
-    assert {name: chapter for name, chapter in lines} == {n: e.chapter for n, e in gallery.entries().items()}
+    lines = [line.split(maxsplit=2) for line in result.stdout.splitlines()]
+    assert {fields[0]: fields[1] for fields in lines} == {n: e.chapter for n, e in gallery.entries().items()}
+    assert {fields[0] for fields in lines if len(fields) == 3} == {n for n, e in gallery.entries().items() if e.takes_tier}
 
 
 def test_figures_cli_writes_an_index(tmp_path):

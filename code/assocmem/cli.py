@@ -45,7 +45,7 @@ def _figures(args) -> int:
     if args.list:
         width = max(map(len, registry), default=0)
         for name, entry in registry.items():
-            print(f"{name:<{width}}  {entry.chapter}")
+            print(f"{name:<{width}}  {entry.chapter}" + ("  (paper tier differs)" if entry.takes_tier else ""))
         return 0
     if args.out is None:
         print("error: figures needs --out DIR (or --list)", file=sys.stderr)

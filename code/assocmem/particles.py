@@ -93,9 +93,13 @@ def particles(W, E) -> torch.Tensor:
 
 
 def interaction_weights(E, freqs) -> torch.Tensor:
-    """Interaction weights A[x, x'] = p(x') <e_x, e_x'> of eq. (P.1); shape (N, N)."""
+    """Interaction weights A[x, x'] = p(x') <e_x, e_x'> of eq-particles-particles; shape (N, N)."""
     E = _checks.as_tensor("E", E, ndim=2)
     p = _checks.freqs(freqs, E.shape[0], device=E.device)
+    return _interaction(E, p)
+
+
+def _interaction(E, p):
     return (E @ E.T) * p[None, :]
 
 
@@ -112,7 +116,7 @@ def particle_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progres
     :class:`ParticleRun` whose ``Z_final`` (S, N, d) equals E W_T^T.
     """
     E, U, p, t, eta, steps, W = _setup(E, U, freqs, targets, step_size, steps, W0)
-    A = (E @ E.T) * p[None, :]
+    A = _interaction(E, p)
     Z = E @ W.transpose(-1, -2)  # (S, N, d)
     S, N = eta.shape[0], E.shape[0]
     loss, zero_one = torch.empty(S, steps, dtype=DTYPE), torch.empty(S, steps, dtype=DTYPE)
@@ -131,7 +135,7 @@ def score_gd(E, U, freqs, targets, step_size, steps, W0=None, *, show_progress: 
     Same arguments as ``train.gd``; only the N x N and M x M Gram matrices enter.
     """
     E, U, p, t, eta, steps, W = _setup(E, U, freqs, targets, step_size, steps, W0)
-    A = (E @ E.T) * p[None, :]
+    A = _interaction(E, p)
     KU = U @ U.T
     s = memory._scores(W, E, U)  # (S, N, M)
     S, N = eta.shape[0], E.shape[0]
