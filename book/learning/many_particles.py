@@ -49,9 +49,10 @@ from assocmem.viz import style
 style.use_style()
 ledger = claims.Ledger("many_particles", title="Many particles")
 
-runs = sp.many_particles_runs(dims=(3, 5, 10), step_sizes=(3.0, 10.0, 20.0), steps=100, seed=43)
+runs = sp.many_particles_runs(dims=(3, 5, 10), step_sizes=(3.0, 10.0, 20.0), steps=100)
 for d, (run, sharp) in runs.items():
-    print(f"d = {d:2d}: L(W_29) =", run.loss[:, 29].numpy().round(4), "  accuracy at t = 99:", run.accuracy[:, 99].numpy().round(3))
+    print(f"d = {d:2d}: L(W_29) =", run.loss[:, 29].numpy().round(4),
+          "  accuracy at t = 99:", run.accuracy[:, 99].numpy().round(3))
 
 # %% tags=["remove-cell"]
 import math
@@ -272,7 +273,7 @@ assert ledger.check("d3-eta3-margins-smooth", reversals[0].max(), upper=1, secti
 for d in (3, 4, 5, 10):
     E, U, p, t = sp.many_particles_problem(d, seed=43)
     best = optima.max_margin(E, U, t)
-    print(f"d = {d:2d}: separable: {optima.is_separable(E, U, t)},  best margin = {best.margin:.4f}")
+    print(f"d = {d:2d}: separable {optima.is_separable(E, U, t)}, best margin {best.margin:.4f}")
 
 # %% tags=["remove-cell"]
 best_margins = {}
@@ -302,7 +303,8 @@ assert ledger.check("d3-tiny-margin", best_margins[3] / best_margins[10], upper=
 # %%
 long = sp.long_run(d=3, seed=43, step_sizes=(3.0, 10.0, 20.0), steps=5000)
 style.glue_figure("many-particles-long-run", sp.draw_long_run(long))
-print("every token right from t =", sp.first_perfect(long.zero_one).tolist(), "; L(W_4999) =", long.loss[:, -1].numpy().round(4))
+print("every token right from t =", sp.first_perfect(long.zero_one).tolist())
+print("L(W_4999) =", long.loss[:, -1].numpy().round(4))
 
 # %% tags=["remove-cell"]
 perfect = sp.first_perfect(long.zero_one)
@@ -375,7 +377,7 @@ for d, (run, sharp) in runs.items():
     E, U, p, t = sp.many_particles_problem(d, 43)
     sigma_u, sigma_e = torch.cov(U.T, correction=0), (p[:, None] * E).T @ E
     closed = torch.linalg.eigvalsh(sigma_u)[-1] * torch.linalg.eigvalsh(sigma_e)[-1]
-    print(f"d = {d:2d}: sharpness(0) = {sharp:.4f} (closed form {closed.item():.4f}),  2 / sharpness = {2 / sharp:.2f}")
+    print(f"d = {d:2d}: sharpness(0) = {sharp:.4f}, closed form {closed.item():.4f}, 2 / sharpness = {2 / sharp:.2f}")
 
 # %% tags=["remove-cell"]
 rows = []
