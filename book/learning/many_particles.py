@@ -199,8 +199,8 @@ assert ledger.check("recovery-faster-with-eta", max(b - a for a, b in zip(back, 
 # and a small step does not avoid it. The step size decides what happens next. From $t = 1$
 # on the frequent tokens are predicted with some confidence, so their residuals
 # $p_{W_t}(\cdot \mid x) - \mathbf{1}_{f^*(x)}$, and with them their push on token 5, have
-# shrunk (the more, the larger the step), while token 5's own residual is still large: its margin is positive
-# again at $t =$ {glue:}`mp_back_eta20` for $\eta = 20$ and $\eta = 10$, at
+# shrunk (the more, the larger the step, since their margins are $\eta$ times larger),
+# while token 5's own residual is still large: its margin is positive again at $t =$ {glue:}`mp_back_eta20` for $\eta = 20$ and $\eta = 10$, at
 # $t =$ {glue:}`mp_back_eta3` for $\eta = 3$ (at $t = 2$ it is still
 # {glue:}`mp_rare_m2_eta3`), and only at $t =$ {glue:}`mp_back_eta1` for $\eta = 1$, whose
 # margin first keeps falling. A large step does not cause the early error; it repairs it
@@ -246,7 +246,8 @@ assert ledger.check("d3-eta3-margins-smooth", reversals[0].max(), upper=1, secti
 # With $d = 10$ the dip of the rarest token after the first step is the only negative
 # margin, and it does no lasting harm. With $d = 3$ five embeddings in $\mathbb{R}^3$
 # overlap strongly, each step for one token moves the others, and after 100 steps tokens
-# {glue:}`mp_d3_negative` to 5 (the rarest ones) still have a negative margin for all three step sizes. With $\eta = 10$ and $\eta = 20$ every margin zigzags: of
+# {glue:}`mp_d3_negative` to 5 (the rarest ones) still have a negative margin for all three
+# step sizes. With $\eta = 10$ and $\eta = 20$ every margin zigzags: of
 # the {glue:}`mp_reversal_steps` steps $t = 11, \dots, 98$, each token's margin reverses
 # direction at least {glue:}`mp_reversals_min` times, against at most
 # {glue:}`mp_reversals_eta3` with $\eta = 3$.
@@ -342,7 +343,8 @@ assert ledger.check("d3-eta20-leaves-unstable-region", 20 * long.final_sharpness
 # {glue:}`mp_long_steps` steps the loss is {glue:}`mp_long_loss_eta20`,
 # {glue:}`mp_long_loss_eta10` and {glue:}`mp_long_loss_eta3` for $\eta = 20, 10, 3$. The
 # step size that oscillated worst over the first 100 steps wins, as with $d = 10$, only
-# later. What made $d = 3$ look different is not $d < N$ but the size of the best margin: a
+# later. What made $d = 3$ look different is not $d < N$ ($d = 4 < N$ too, with best margin
+# {glue:}`mp_margin_d4`, and its runs look like those of $d = 10$) but the size of the best margin: a
 # separable problem with a tiny margin has a long, oscillating transient before its
 # margins grow like those of the two-particle chapter. A problem that is *not* separable
 # behaves differently again: its loss has a finite minimiser, which is the subject of
