@@ -1,4 +1,4 @@
-"""Speed of the experiments of the chapter "What cross-entropy memorises when memory is scarce".
+"""Speed of the experiments of the chapter "What cross-entropy memorises when tokens are not separable".
 
 1. The 100 x 100 sharpness map of sharpness chapter section (seed 9, N = 30): ``landscape.evaluate(...,
    with_sharpness=True)`` (one batched Hessian and eigvalsh over the grid) against a Python

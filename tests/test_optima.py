@@ -182,3 +182,96 @@ def test_bad_input():
         optima.grid_excess_error(land, exclude="1")
     with pytest.raises(ValueError, match="zero rows"):
         optima.best_linear(torch.tensor([[0.0, 0.0], [1.0, 0.0]], dtype=torch.float64), U, torch.tensor([0.5, 0.5]), torch.tensor([0, 1]))
+
+
+# Separability of any problem (N tokens, M classes, d dimensions): an LP in the d^2 entries of W.
+
+def planted_problem(n, m, d, seed):
+    """Targets read off a random memory, so that memory separates the tokens by construction."""
+    generator = torch.Generator().manual_seed(seed)
+    E = torch.randn(n, d, generator=generator, dtype=torch.float64)
+    U = torch.randn(m, d, generator=generator, dtype=torch.float64)
+    W = torch.randn(d, d, generator=generator, dtype=torch.float64)
+    return E, U, memory.scores(W, E, U).argmax(dim=-1), W
+
+
+@pytest.mark.parametrize("n, m, d, seed", [(8, 4, 3, 0), (12, 5, 3, 1), (30, 3, 4, 2), (5, 5, 2, 3)])
+def test_planted_memory_problems_are_separable(n, m, d, seed):
+    E, U, t, W_true = planted_problem(n, m, d, seed)
+    p = torch.full((n,), 1.0 / n, dtype=torch.float64)
+    assert memory.margins(W_true, E, U, p, t).min() > 0  # the planted memory itself separates
+    assert optima.is_separable(E, U, t)
+    W = optima.separating_memory(E, U, t)
+    assert memory.margins(W, E, U, p, t).min() >= 1 - 1e-9
+    best = optima.max_margin(E, U, t)
+    assert abs(best.W.norm().item() - 1) < 1e-12
+    assert abs(memory.margins(best.W, E, U, p, t).min().item() - best.margin) < 1e-12
+    # Never below the planted memory's normalised margin, nor above the Lagrange dual's bound.
+    planted = (memory.margins(W_true, E, U, p, t).min() / W_true.norm()).item()
+    assert best.margin >= planted - 1e-9
+    # Optimality (KKT) of V = W / margin for min |V|^2 subject to margins >= 1: 2 V is a non-negative
+    # combination of the rows of the active constraints (found by an independent NNLS solve).
+    from scipy.optimize import nnls
+
+    A = optima._margin_rows(E, U, t)
+    v = best.W.reshape(-1).numpy() / best.margin
+    active = A @ v <= 1 + 1e-6
+    lam, residual = nnls(A[active].T, 2 * v)
+    assert residual <= 1e-6 * np.linalg.norm(2 * v)
+    # And no random memory of unit norm does better.
+    Ws = torch.randn(2000, d, d, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    Ws = Ws / Ws.flatten(1).norm(dim=1)[:, None, None]
+    assert memory.margins(Ws, E, U, p, t).min(dim=-1).values.max() <= best.margin + 1e-12
+
+
+def test_non_separable_problems_have_no_separating_memory():
+    # Two tokens with the same embedding and different classes: s(x1, .) = s(x2, .) for every W,
+    # so m(x1) > 0 and m(x2) > 0 would need s(x1, 0) > s(x1, 1) and s(x1, 1) > s(x1, 0).
+    generator = torch.Generator().manual_seed(5)
+    E = torch.randn(6, 3, generator=generator, dtype=torch.float64)
+    E[1] = E[0]
+    U = torch.randn(4, 3, generator=generator, dtype=torch.float64)
+    t = torch.tensor([0, 1, 2, 3, 0, 1])
+    assert not optima.is_separable(E, U, t)
+    assert optima.separating_memory(E, U, t) is None and optima.max_margin(E, U, t) is None
+    # A token of class 1 whose embedding is the mean of two tokens of class 0 (M = 2): the score
+    # difference is linear in e_x, so it takes the average of two positive values.
+    E2 = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]], dtype=torch.float64)
+    assert not optima.is_separable(E2, U2, torch.tensor([0, 0, 1]))
+    assert optima.is_separable(E2, U2, torch.tensor([0, 1, 1]))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_is_separable_agrees_with_the_binary_direction_search(seed):
+    # d = 2, M = 2: the W-space LP and the gamma-space LP of separating_direction are two formulations.
+    n = 3 + seed % 4
+    E, U, p, t = problem(n, 200 + seed)
+    assert optima.is_separable(E, U, t) == (optima.separating_direction(E, U, p, t) is not None)
+
+
+def test_single_class_is_trivially_separable_and_bad_targets_fail():
+    E, U = data.embedding_pair(4, 1, 3, seed=0)
+    assert optima.is_separable(E, U, torch.zeros(4, dtype=torch.long))
+    E, U = data.embedding_pair(4, 3, 3, seed=0)
+    with pytest.raises(ValueError, match="targets"):
+        optima.is_separable(E, U, torch.tensor([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match="E and U"):
+        optima.is_separable(E, torch.eye(3, 2, dtype=torch.float64), torch.tensor([0, 1, 2, 0]))
+
+
+def test_zero_frequency_tokens_are_ignored_by_the_binary_optima():
+    # Token 2 (frequency 0) is antipodal to token 1 and has the same class: with it, no gamma
+    # classifies both (gamma . e_1 > 0 and -gamma . e_1 > 0); without it the problem is separable.
+    E = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    t = torch.tensor([0, 0, 1])
+    p = torch.tensor([0.6, 0.0, 0.4], dtype=torch.float64)
+    direction = optima.separating_direction(E, U2, p, t)
+    assert direction is not None
+    assert not optima.misclassified(direction, E[[0, 2]], t[[0, 2]]).any()
+    assert optima.cross_entropy_minimiser(E, U2, p, t).separable
+    assert optima.excess_error(E, U2, p, t).value == 0.0
+    # With every token weighted the same problem is not separable (the all-token LP agrees).
+    assert optima.separating_direction(E, U2, torch.tensor([0.4, 0.2, 0.4], dtype=torch.float64), t) is None
+    assert not optima.is_separable(E, U2, t)
+    # The weak check ignores zero-frequency tokens too: tokens 1 and 3 alone admit gamma = (1, -1).
+    assert optima.weakly_separating_direction(E, U2, p, t) is not None

@@ -1,4 +1,14 @@
-"""Optima of binary-output memories: the cross-entropy minimiser and the best 0-1 memory (book chapter "Scarce memory").
+"""Optima of memories: separability of any problem, and for binary outputs the cross-entropy minimiser and the best 0-1 memory.
+
+Separability (chapters "Many particles" and "Scarce memory"): the tokens are separable when
+some memory W gives every token a positive margin, that is when the N (M - 1) linear
+inequalities u_{f*(x)}^T W e_x - u_y^T W e_x > 0 (y != f*(x)) in the d^2 entries of W have a
+common solution; scaling W makes every margin >= 1, so the question is one linear program
+(``is_separable``, ``separating_memory``). How separable is measured by the best margin of a
+memory of unit Frobenius norm, max_{|W|_F = 1} min_x m_W(x) (``max_margin``): the smaller it is,
+the longer gradient descent takes to classify every token.
+
+Binary outputs (chapter "Scarce memory"):
 
 With M = 2 outputs the loss depends on a memory W only through the score difference
 s(x, 0) - s(x, 1) = gamma . e_x, gamma = W^T (u_0 - u_1) in R^d (see ``landscape``).
@@ -76,6 +86,90 @@ def zero_one(gamma, E, freqs, targets) -> torch.Tensor:
     E = _checks.as_tensor("E", E, ndim=2)
     p = _checks.freqs(freqs, E.shape[0])
     return misclassified(gamma, E, targets).to(p.dtype) @ p
+
+
+def _margin_rows(E, U, t) -> np.ndarray:
+    """Rows a with a . vec(W) = (u_{f*(x)} - u_y)^T W e_x (row-major vec), one per x and y != f*(x); (N (M - 1), d^2)."""
+    N, M = E.shape[0], U.shape[0]
+    diff = U[t][:, None, :] - U[None, :, :]  # (N, M, d): u_{f*(x)} - u_y
+    keep = torch.ones(N, M, dtype=torch.bool)
+    keep[torch.arange(N), t] = False
+    rows = diff[keep][:, :, None] * E.repeat_interleave(M - 1, dim=0)[:, None, :]  # (N (M - 1), d, d)
+    return rows.reshape(rows.shape[0], -1).numpy()
+
+
+def _separation_problem(E, U, targets):
+    E, U = _checks.embeddings(E, U)
+    t = _checks.targets(targets, E.shape[0], U.shape[0])
+    return E.cpu(), U.cpu(), t.cpu()
+
+
+def separating_memory(E, U, targets) -> torch.Tensor | None:
+    """A memory W (d, d) with every margin m_W(x) >= 1, or None when none exists (the tokens are not separable).
+
+    E (N, d), U (M, d), targets (N,) the classes f*(x). Solves the feasibility linear program
+    (u_{f*(x)} - u_y)^T W e_x >= 1 for every x and y != f*(x) with HiGHS, then checks the answer
+    in floating point: the returned W, rescaled by its smallest margin, has every margin >= 1
+    up to rounding. With M = 1 there is no inequality and W = 0 (every margin is +inf).
+    """
+    from scipy.optimize import linprog
+
+    E, U, t = _separation_problem(E, U, targets)
+    d = E.shape[1]
+    if U.shape[0] == 1:
+        return torch.zeros(d, d, dtype=E.dtype)
+    A = _margin_rows(E, U, t)
+    result = linprog(np.zeros(d * d), A_ub=-A, b_ub=-np.ones(A.shape[0]), bounds=[(None, None)] * (d * d), method="highs")
+    if result.status != 0:  # 2: infeasible; anything else (a numerical failure) is not a certificate either
+        return None
+    W = torch.as_tensor(result.x, dtype=E.dtype).reshape(d, d)
+    smallest = float((torch.as_tensor(A, dtype=E.dtype) @ W.reshape(-1)).min())
+    if not smallest > 0:
+        return None
+    return W / min(smallest, 1.0)
+
+
+def is_separable(E, U, targets) -> bool:
+    """Whether some memory W gives every token a positive margin (equivalently every margin >= 1): an LP, see ``separating_memory``."""
+    return separating_memory(E, U, targets) is not None
+
+
+@dataclass
+class MaxMargin:
+    """Result of ``max_margin``: W (d, d) of unit Frobenius norm whose smallest margin ``margin`` is the largest possible."""
+
+    W: torch.Tensor
+    margin: float
+
+
+def max_margin(E, U, targets) -> MaxMargin | None:
+    """The hard-margin memory: max over |W|_F = 1 of min_x m_W(x), or None when the tokens are not separable.
+
+    Solved as min |V|_F^2 subject to every margin of V >= 1 / |W_0|_F (SLSQP, started at V = W_0 / |W_0|_F
+    for the LP solution W_0 of ``separating_memory``, so that the problem is well scaled even when the
+    best margin is tiny); the best margin is min_x m_V(x) / |V|_F. A tiny best margin means a separable
+    problem that gradient descent classifies only after many steps.
+    """
+    from scipy.optimize import minimize
+
+    start = separating_memory(E, U, targets)
+    if start is None:
+        return None
+    E, U, t = _separation_problem(E, U, targets)
+    d = E.shape[1]
+    if U.shape[0] == 1:
+        return MaxMargin(torch.eye(d, dtype=E.dtype) / math.sqrt(d), math.inf)
+    A = _margin_rows(E, U, t)
+    scale = float(start.norm())
+    v0 = start.reshape(-1).numpy() / scale
+    result = minimize(
+        lambda v: v @ v, v0, jac=lambda v: 2 * v, method="SLSQP",
+        constraints=[{"type": "ineq", "fun": lambda v: A @ v - 1.0 / scale, "jac": lambda v: A}], options={"ftol": 1e-15, "maxiter": 1000},
+    )
+    candidates = [v0] + ([result.x] if np.isfinite(result.x).all() and np.linalg.norm(result.x) > 0 else [])
+    best = max(candidates, key=lambda v: (A @ v).min() / np.linalg.norm(v))  # never worse than the LP point
+    W = torch.as_tensor(best / np.linalg.norm(best), dtype=E.dtype).reshape(d, d)
+    return MaxMargin(W, float((torch.as_tensor(A, dtype=E.dtype) @ W.reshape(-1)).min()))
 
 
 def separating_direction(E, U, freqs, targets) -> torch.Tensor | None:
