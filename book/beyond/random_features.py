@@ -212,8 +212,8 @@ ledger.quote("slice_clip_large", 100 * clipped[16384], "{:.0f}")
 # :alt: Four heat maps of the energy on the plane through three of 64 memories in eight dimensions; the exact energy has three smooth wells, DrDAM is noisy at 256 features and resembles the exact energy near the memories at 16384.
 #
 # The exact energy (left) and DrDAM's for $Y = 256$, $2048$ and $16\,384$ features, one colour
-# scale; crosses mark the three memories in the plane, yellow the clipped value (the estimate
-# is below $10^{-5}$). Look at the wells: they sharpen into the exact ones as $Y$ grows, while
+# scale; crosses mark the three memories in the plane. Yellow is the clipped value
+# $-\beta^{-1} \log 10^{-5}$ or more: for DrDAM, where its estimate is below $10^{-5}$. Look at the wells: they sharpen into the exact ones as $Y$ grows, while
 # the region between and beyond them stays a patchwork.
 # ```
 #
@@ -494,18 +494,27 @@ for name in digits.cues:
 #
 # ## Again a superposition
 #
-# $T = \sum_\mu \phi(\xi^\mu)$ is the memory of {ref}`chap-associative-memory` once more: there
+# $T = \sum_\mu \phi(\xi^\mu)$ is the memory of {ref}`chap-associative-memory` once more. There
 # the memory $W = \sum_x u_{f^*(x)} e_x^\top$ was a superposition of outer products, one per
-# stored pair, read out by a linear score $u_y^\top W e_x$; here the stored items are feature
-# vectors, superposed into one vector, and the readout $\phi(x)^\top T$ is again linear in
-# the memory. Auto-association makes the outer product degenerate: $T$ is $\sum_\mu \phi(\xi^\mu)\, 1$,
-# an outer product of each item with a constant. The crosstalk that made rare tokens fail in
-# the first chapter is the variance {eq}`eq-rf-sum-variance`: every stored item adds noise to
-# every readout, and the feature dimension $Y$ plays the role of the embedding dimension $d$.
-# What the random features buy is that the readout is nonlinear in the *query* (through
-# $\phi$), so the superposition implements the sharp separation of the dense memories of
-# {ref}`chap-hopfield` rather than the classical Hebbian one, at the price of a Monte Carlo
-# error instead of an exact recall.
+# stored pair, read out linearly by the score $u_y^\top W e_x$. The dense memory's update has
+# the same shape in feature space: the softmax-weighted sum in {eq}`eq-rf-mrdam` is, up to its
+# normaliser,
+#
+# $$
+# \sum_\mu \xi^\mu\, k(x, \xi^\mu) \approx \Big(\sum_\mu \xi^\mu \phi(\xi^\mu)^\top\Big) \phi(x) = W_\phi\, \phi(x),
+# \qquad W_\phi \in \mathbb{R}^{D \times Y},
+# $$
+#
+# a hetero-associative outer-product memory from the features of the patterns to the patterns
+# themselves, and its normaliser is $T^\top \phi(x)$, with $T$ the outer product of each feature
+# vector with the constant $1$. (Storing $W_\phi$ and $T$ is how linear attention approximates
+# softmax attention; DrDAM stores only $T$ and gets the update by differentiating
+# $\log \phi(x)^\top T$ through $\phi$.) The crosstalk that made rare tokens fail in the first
+# chapter is the variance {eq}`eq-rf-sum-variance`: every stored item adds noise to every
+# readout, and the feature dimension $Y$ plays the role of the embedding dimension $d$. What the
+# random features buy is a readout that is nonlinear in the *query*, so that the superposition
+# implements the sharp separation of the dense memories of {ref}`chap-hopfield` instead of the
+# Hebbian one, at the price of a Monte Carlo error instead of an exact recall.
 #
 # ## Verdict
 #
