@@ -2,6 +2,7 @@
 
 - ``hopfield``: the classical Hopfield network, dense and modern retrieval rules;
 - ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
+- ``random_features``: the dense memory in a fixed number of weights (DrDAM) and its exact counterpart (MrDAM).
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
