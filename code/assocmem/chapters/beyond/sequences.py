@@ -40,6 +40,7 @@ def sizes(tier: str | None = None) -> dict:
             "exp_lengths": (10, 100, 1000, 4000),
             "dims": {1: (64, 128, 256, 512, 1024, 2048), 2: (24, 32, 48, 64, 96, 128, 192), 3: (12, 16, 24, 32, 48, 64, 96), "exp": (8, 10, 12, 14, 16, 18, 20, 22)},
             "capacity_trials": 48,
+            "device": str(tiers.device(tier)),
         }
     return {
         "dim": 64,
@@ -47,6 +48,7 @@ def sizes(tier: str | None = None) -> dict:
         "exp_lengths": (10, 100, 1000),
         "dims": {1: (32, 64, 128, 256, 512), 2: (16, 24, 32, 48, 64, 96), 3: (12, 16, 24, 32, 48), "exp": (8, 10, 12, 14, 16, 18)},
         "capacity_trials": 16,
+        "device": "cpu",
     }
 
 
@@ -54,14 +56,14 @@ def sizes(tier: str | None = None) -> dict:
 
 
 @lru_cache(maxsize=None)
-def _success(dim: int, length: int, interaction, trials: int, seed: int) -> float:
-    return sq.recall_success(dim, length, interaction, trials=trials, seed=seed)
+def _success(dim: int, length: int, interaction, trials: int, seed: int, device: str = "cpu") -> float:
+    return sq.recall_success(dim, length, interaction, trials=trials, seed=seed, device=device)
 
 
-def success_curve(dim: int, interaction, lengths, trials: int, seed: int = 0) -> np.ndarray:
+def success_curve(dim: int, interaction, lengths, trials: int, seed: int = 0, device: str = "cpu") -> np.ndarray:
     """Measured success at each sequence length (one seed per length, ``trials`` sequences each)."""
     interaction = _key(interaction)
-    return np.array([_success(dim, int(P), interaction, trials, seed + 1000 * i) for i, P in enumerate(lengths)])
+    return np.array([_success(dim, int(P), interaction, trials, seed + 1000 * i, device) for i, P in enumerate(lengths)])
 
 
 def default_lengths(dim: int, interaction, exp_lengths=(10, 100, 1000)) -> list[int]:
@@ -72,14 +74,14 @@ def default_lengths(dim: int, interaction, exp_lengths=(10, 100, 1000)) -> list[
     return sorted({max(2, round(capacity * f)) for f in FACTORS})
 
 
-def success_runs(dim: int, trials: int, exp_lengths=(10, 100, 1000), seed: int = 0) -> dict:
+def success_runs(dim: int, trials: int, exp_lengths=(10, 100, 1000), seed: int = 0, device: str = "cpu") -> dict:
     """{interaction: (lengths, measured success, trials used)} for the four interactions at dimension ``dim``."""
     runs = {}
     for interaction in INTERACTIONS.values():
         lengths = default_lengths(dim, interaction, exp_lengths)
         # fewer sequences where one costs P^2 d: the long lengths of n = 3 and exp
         used = trials if max(lengths) <= 400 else max(4, trials // 2)
-        runs[_key(interaction)] = (lengths, success_curve(dim, interaction, lengths, used, seed), used)
+        runs[_key(interaction)] = (lengths, success_curve(dim, interaction, lengths, used, seed, device), used)
     return runs
 
 
@@ -120,14 +122,14 @@ def draw_success(dim: int, runs: dict):
 def success_figure(tier: str = "ci"):
     size = sizes(tier)
     with tiers.threads(1):
-        runs = success_runs(size["dim"], size["trials"], size["exp_lengths"])
+        runs = success_runs(size["dim"], size["trials"], size["exp_lengths"], device=size["device"])
     return draw_success(size["dim"], runs)
 
 
 # ---------------------------------------------------------------- capacity against d
 
 
-def measured_capacity(dim: int, interaction, trials: int, seed: int = 0, max_rounds: int = 8) -> float:
+def measured_capacity(dim: int, interaction, trials: int, seed: int = 0, max_rounds: int = 8, device: str = "cpu") -> float:
     """The length P at which the measured success crosses 1/2 (linear interpolation in log P).
 
     Starts from lengths around the derived capacity and widens the bracket by factors of sqrt 2 until
@@ -140,7 +142,7 @@ def measured_capacity(dim: int, interaction, trials: int, seed: int = 0, max_rou
     for _ in range(max_rounds):
         for P in lengths:
             if P not in table:
-                table[P] = _success(dim, P, interaction, trials, seed + P)
+                table[P] = _success(dim, P, interaction, trials, seed + P, device)
         ordered = sorted(table)
         if table[ordered[0]] < 0.5 and ordered[0] > 2:
             lengths = [max(2, round(ordered[0] / 1.41))]
@@ -161,7 +163,7 @@ def capacity_runs(size: dict, seed: int = 0) -> dict:
     runs = {}
     for n, dims in size["dims"].items():
         interaction = ("power", n) if n != "exp" else "exp"
-        measured = [measured_capacity(d, interaction, size["capacity_trials"], seed) for d in dims]
+        measured = [measured_capacity(d, interaction, size["capacity_trials"], seed, device=size.get("device", "cpu")) for d in dims]
         derived = [sq.theory_capacity(d, interaction) if n != "exp" else sq.asymptotic_capacity(d, "exp") for d in dims]
         runs[_key(interaction)] = (np.array(dims, dtype=float), np.array(measured), np.array(derived))
     return runs
