@@ -126,8 +126,8 @@ assert ledger.check("exp-stable-recalls", bool(torch.equal(stable, big[1])), sec
 # independent signs, and the value bit $\xi^{\nu+1}_i$ is an independent sign (for $\nu + 1 = \mu$ it is
 # $\xi^\mu_i$, which enters $m_\nu$ only through one of its $d$ terms; we neglect this $O(1/d)$
 # dependence). The terms of $C_i$ therefore have mean zero and are uncorrelated, each with variance
-# $\mathbb E[f(m)^2]$. The moment $\mathbb E[m^{2n}]$ is that of $\frac{1}{\sqrt d}\,$ times a sum that
-# tends to a standard Gaussian, whose $2n$-th moment is $(2n-1)!!$.
+# $\mathbb E[f(m)^2]$. Finally $\sqrt d\, m$ tends to a standard Gaussian, whose $2n$-th moment is
+# $(2n-1)!!$, and its moments converge with corrections of relative order $1/d$.
 # ```
 #
 # A bit is wrong when $C_i < -1$. Treating $C_i$ as Gaussian, that happens with probability
@@ -135,7 +135,7 @@ assert ledger.check("exp-stable-recalls", bool(torch.equal(stable, big[1])), sec
 # sequence is recalled with probability
 #
 # $$
-# \Pr(\text{every transition exact}) \approx (1 - q)^{P d}, \qquad q = \Phi\big(-1/\sigma\big) \approx e^{-1/(2\sigma^2)} .
+# \Pr(\text{every transition exact}) \approx (1 - q)^{P d}, \qquad q = \Phi\big(-1/\sigma\big) = e^{-1/(2\sigma^2)} \text{ up to a prefactor}.
 # $$ (eq-seq-success)
 #
 # Two capacities follow. One transition is exact when $d\, q \ll 1$, that is for
@@ -304,7 +304,8 @@ ledger.quote("exp_dmax", exp_dims.max(), "{:.0f}")
 # for a key at Hamming distance $h$ from the state, at most $e^{-2} \approx 0.14$ for $h \ge 1$: no
 # single other key can flip a bit, and many near neighbours are astronomically rare. What breaks a
 # transition is a *duplicate*: another key equal to the current pattern ($h = 0$, weight 1) with a
-# different successor, which ties the field on the bits where the two successors differ.
+# different successor: on the bits where the two successors differ their unit terms cancel, and the small
+# remaining crosstalk decides the sign, wrongly on about half of them.
 #
 # ```{prf:proposition} Capacity of the exponential sequence network
 # :label: prop-seq-exp
@@ -315,7 +316,7 @@ ledger.quote("exp_dmax", exp_dims.max(), "{:.0f}")
 # ```
 #
 # ```{prf:proof}
-# The recall fails if and only if two of the $P$ keys coincide (then their transitions tie). The keys
+# With the other keys neglected, the recall fails if and only if two of the $P$ keys coincide. The keys
 # are uniform among $2^d$ states, and the probability that $P$ of them are distinct is the birthday
 # product. Setting $e^{-P^2/2^{d+1}} = 1/2$ gives $P_c$.
 # ```
@@ -328,9 +329,10 @@ ledger.quote("exp_dmax", exp_dims.max(), "{:.0f}")
 # ## Correlated patterns and the pseudoinverse rule
 #
 # Random patterns are the easy case. When all patterns share a component, every overlap $m_\nu$ has
-# the same large part and the crosstalk adds up coherently instead of averaging out. The *pseudoinverse
-# rule* of Chaudhry et al. {cite}`chaudhry2023long` decorrelates the overlaps before the separation
-# function: with $O_{\mu\nu} = \frac1d \langle \xi^\mu, \xi^\nu \rangle$ the overlap matrix of the $P$ keys,
+# the same large part and the crosstalk adds up coherently instead of averaging out. Chaudhry et al.
+# {cite}`chaudhry2023long` introduce a generalised *pseudoinverse rule* for such sequences. In the form
+# used here, it decorrelates the overlaps before the separation function: with
+# $O_{\mu\nu} = \frac1d \langle \xi^\mu, \xi^\nu \rangle$ the overlap matrix of the $P$ keys,
 #
 # $$
 # s_i(t+1) = \operatorname{sgn}\Big[ \sum_{\mu=1}^{P} \xi^{\mu+1}_i \, f\Big( \sum_{\nu} (O^{+})_{\mu\nu}\, m_\nu(t) \Big) \Big].
@@ -449,7 +451,8 @@ ledger.quote("digit_overlap", digit_overlap, "{:.2f}")
 # Every pattern of {eq}`eq-seq-update` lasts exactly one step. Sompolinsky and Kanter
 # {cite}`sompolinsky1986temporal` and Kleinfeld {cite}`kleinfeld1986sequential` slowed the sequence
 # down by adding a symmetric term that holds the current pattern and delaying the asymmetric one, and
-# Chaudhry et al. {cite}`chaudhry2023long` built the same mixture with dense interactions. To give
+# Chaudhry et al. {cite}`chaudhry2023long` extend their dense networks to sequences with variable timing
+# between transitions. To give
 # *each* pattern its own duration we give each transition its own delay $\tau_\mu$ and gate it by the
 # current overlap:
 #

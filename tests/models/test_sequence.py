@@ -192,6 +192,7 @@ def test_shared_component_sets_the_overlap():
         (lambda: sq.recall(torch.ones(4), 0, 1), ValueError, r"patterns must have 2 or 3 dimensions"),
         (lambda: sq.recall(torch.ones(3, 4), 3, 1), ValueError, r"start must be a pattern index in \[0, 2\].*got 3"),
         (lambda: sq.recall(torch.ones(3, 4), torch.ones(5), 1), ValueError, r"start must have d = 4 entries"),
+        (lambda: sq.recall(torch.ones(2, 3, 4), torch.ones(3, 4), 1), ValueError, r"start must have one state per sequence \(2\)"),
         (lambda: sq.recall(torch.ones(3, 4), 0, -1), ValueError, r"steps must be an integer >= 0, got -1"),
         (lambda: sq.recall(torch.ones(3, 4), 0, 2.0), TypeError, r"steps must be an integer, got the float 2.0"),
         (lambda: sq.recall_success(0, 5), ValueError, r"dim must be an integer >= 1, got 0"),
@@ -208,3 +209,15 @@ def test_shared_component_sets_the_overlap():
 def test_bad_input_is_refused_with_a_message(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_one_sequence_with_a_batch_of_start_states():
+    X = sq.random_sequences(40, 8, 1, seed=9)[0]
+    starts = X[[0, 3, 5]]
+    out = sq.recall(X, starts, 4, ("power", 2))
+    assert out.shape == (3, 5, 40)
+    for b, k in enumerate((0, 3, 5)):
+        assert torch.equal(out[b], sq.recall(X, k, 4, ("power", 2)))
+    assert sq.recall(X, starts[:1], 2).shape == (1, 3, 40) and sq.recall(X, starts[0], 2).shape == (3, 40)
+    mixed = sq.recall_mixed(X, starts, 6, ("power", 3), 1, 2.0)
+    assert mixed.shape == (3, 7, 40) and torch.equal(mixed[1], sq.recall_mixed(X, 3, 6, ("power", 3), 1, 2.0))

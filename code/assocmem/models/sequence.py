@@ -173,20 +173,28 @@ def store(patterns, rule: str = "hebbian") -> torch.Tensor:
     return W[0] if single else W
 
 
-def _start_states(start, X: torch.Tensor) -> torch.Tensor:
+def _start_states(start, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The start states (B, d) and the sequences (B, P + 1, d); one sequence is shared by a batch of start states."""
     if isinstance(start, Integral) and not isinstance(start, bool):
         if not 0 <= start < X.shape[1]:
             raise ValueError(f"start must be a pattern index in [0, {X.shape[1] - 1}] or a state, got {start}.")
-        return X[:, int(start)].clone()
+        return X[:, int(start)].clone(), X
     S = _pm_one("start", start, ndim=(1, 2))
     if S.shape[-1] != X.shape[-1]:
         raise ValueError(f"start must have d = {X.shape[-1]} entries to match the patterns, got shape {tuple(S.shape)}.")
     S = S.to(X.device)
     if S.ndim == 1:
-        return S.expand(X.shape[0], -1).clone()
+        return S.expand(X.shape[0], -1).clone(), X
+    if X.shape[0] == 1:
+        return S.clone(), X.expand(S.shape[0], -1, -1)
     if S.shape[0] != X.shape[0]:
-        raise ValueError(f"start must have one state per sequence ({X.shape[0]}), got shape {tuple(S.shape)}.")
-    return S.clone()
+        raise ValueError(f"start must have one state per sequence ({X.shape[0]}) or belong to one sequence, got shape {tuple(S.shape)}.")
+    return S.clone(), X
+
+
+def _batched_start(start) -> bool:
+    """Whether ``start`` (already checked) is a batch of states (B, d)."""
+    return not isinstance(start, Integral) and torch.as_tensor(start).ndim == 2
 
 
 def recall(patterns, start=0, steps: int | None = None, interaction=("power", 1), rule: str = "hebbian") -> torch.Tensor:
@@ -194,7 +202,8 @@ def recall(patterns, start=0, steps: int | None = None, interaction=("power", 1)
 
     patterns: (P + 1, d) or (B, P + 1, d) entries +-1, the sequence(s) xi^1..xi^(P+1); the keys are
     xi^1..xi^P and the values xi^2..xi^(P+1).
-    start: an index into the patterns (0 means xi^1) or a state (d,) or (B, d) of +-1 entries.
+    start: an index into the patterns (0 means xi^1) or a state (d,) or (B, d) of +-1 entries (B start
+    states for one sequence (P + 1, d) run as B independent recalls of that sequence).
     steps: number of updates (default P, the length of the stored sequence).
     interaction: ("power", n) or "exp"; rule: "hebbian" or "pseudoinverse".
     Returns the trajectory, shape (steps + 1, d) or (B, steps + 1, d): entry t is the state after t
@@ -204,9 +213,10 @@ def recall(patterns, start=0, steps: int | None = None, interaction=("power", 1)
     X, single = _sequence(patterns)
     interaction_spec(interaction)
     steps = X.shape[1] - 1 if steps is None else _checks.count("steps", steps)
+    S, X = _start_states(start, X)
+    single = single and not _batched_start(start)
     keys, values = X[:, :-1], X[:, 1:]
     decorrelate = _decorrelator(keys) if _rule(rule) == "pseudoinverse" else None
-    S = _start_states(start, X)
     trajectory = [S]
     for _ in range(steps):
         S = _sign(_fields(keys, values, S.unsqueeze(1), interaction, decorrelate).squeeze(1))
@@ -312,7 +322,9 @@ def recall_mixed(patterns, start=0, steps: int | None = None, interaction=("powe
             raise ValueError(f"delays must be an integer >= 0 or {P} integers >= 0 (one per transition), got {delays!r}.")
         tau = tau.long()
     steps = int((tau + 1).sum()) if steps is None else _checks.count("steps", steps)
-    S = _start_states(start, X)
+    S, X = _start_states(start, X)
+    single = single and not _batched_start(start)
+    B = X.shape[0]
     keys, values = X[:, :-1], X[:, 1:]
     history = torch.zeros(B, int(tau.max()) + steps + 1, count, dtype=DTYPE, device=X.device)  # overlaps m(t) with all P + 1 patterns
     offset = int(tau.max())  # history[:, offset + t] holds m(t); earlier rows are the zero past
