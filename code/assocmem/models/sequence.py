@@ -66,18 +66,13 @@ def interaction_spec(interaction) -> tuple[str, int | None]:
     )
 
 
-def _label(interaction) -> str:
-    kind, n = interaction_spec(interaction)
-    return "exp" if kind == "exp" else f"power {n}"
-
-
 def _pm_one(name: str, value, ndim) -> torch.Tensor:
     tensor = _checks.as_tensor(name, value, ndim=ndim)
     if tensor.numel() == 0 or tensor.shape[-1] == 0:
         raise ValueError(f"{name} must be non-empty, got shape {tuple(tensor.shape)}.")
     if not torch.all((tensor == 1) | (tensor == -1)):
         bad = tensor[(tensor != 1) & (tensor != -1)][0].item()
-        raise ValueError(f"{name} must have entries +1 or -1 (binary patterns), got an entry {bad:g}; binarise with torch.sign first.")
+        raise ValueError(f"{name} must have entries +1 or -1 (binary patterns), got an entry {bad:g}; binarise first, e.g. torch.where(x >= 0, 1.0, -1.0).")
     return tensor
 
 
