@@ -219,13 +219,17 @@ def scores(E, U, targets, q) -> torch.Tensor:
 
 def _scores(E, U, t, q) -> torch.Tensor:
     n, m, d = E.shape[-2], U.shape[-2], E.shape[-1]
-    batch = torch.broadcast_shapes(E.shape[:-2], U.shape[:-2], t.shape[:-1])
+    try:
+        batch = np.broadcast_shapes(E.shape[:-2], U.shape[:-2], t.shape[:-1])
+    except ValueError:
+        raise ValueError(f"E, U and targets must have broadcastable batch dimensions, got shapes {tuple(E.shape)}, "
+                         f"{tuple(U.shape)} and {tuple(t.shape)}.") from None
     lead = max(q.ndim - 1 - len(batch), 0)
     extra, rest = q.shape[:lead], q.shape[lead:-1]
     try:
-        if torch.broadcast_shapes(rest, batch) != tuple(batch):
-            raise RuntimeError
-    except RuntimeError:
+        if np.broadcast_shapes(rest, batch) != tuple(batch):
+            raise ValueError
+    except ValueError:
         raise ValueError(f"q must have shape (K..., {', '.join(map(str, batch))}, N) or broadcast to it, to match E, U and targets; "
                          f"got shape {tuple(q.shape)}.") from None
     k = int(np.prod(extra)) if extra else 1
