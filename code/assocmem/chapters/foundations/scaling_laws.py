@@ -85,7 +85,7 @@ def draw_dimension(sweep: scaling.Sweep, exponent: float = 2.0):
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("population 0-1 error")
     N, T, R = len(sweep.freqs), sweep.num_samples[0], sweep.floor.shape[-1]
-    ax.set_title(f"N = {N}, M = 10, α = {exponent:g}, T = {T:.0e}; mean of {R} draws, band min to max")
+    ax.set_title(f"N = {N}, M = 10, α = {exponent:g}, T = {T:,}; mean of {R} draws, band min to max")
     ax.legend(loc="lower left", fontsize=7)
     return fig
 
@@ -172,7 +172,7 @@ def _capacity_panel(ax, c, dim, num_samples, estimator, bottom):
     ax.set_xlabel("token rank x (most frequent first)")
     ax.set_ylabel(r"signal / crosstalk  $q(x) / \sigma$")
     k = f", k = {scaling.threshold_size(dim)}" if estimator == "threshold" else ""
-    ax.set_title(f"{NAMES[estimator]}{k}\nd = {dim}, T = {int(num_samples):.0e}: error {c['error']:.3f} (unseen mass {c['floor']:.3f})",
+    ax.set_title(f"{NAMES[estimator]}{k}\nd = {dim}, T = {int(num_samples):,}: error {c['error']:.3f} (unseen mass {c['floor']:.3f})",
                  fontsize=8.5)
 
 
