@@ -63,13 +63,13 @@
 # $E A^\top (U U^\top)$, at a cost $N d M$ instead of $N d^2$. Here is the whole experiment of
 # the first figure: Zipf frequencies $p(x) \propto x^{-2}$ over $N =$ {glue:}`N_tok` tokens,
 # $M = 10$ random labels, $T = 10^5$ samples, $d$ from {glue:}`d_small` to {glue:}`d_large`,
-# and {glue:}`n_draws` independent draws of samples, labels and embeddings. (With $T = 10^5$
-# samples, the tokens beyond the first 2000 carry $3 \times 10^{-4}$ of the mass and are
-# almost never seen, so a longer vocabulary would only raise the floor by that much.)
+# and {glue:}`n_draws` independent draws of samples, labels and embeddings. (On infinitely many
+# tokens, those beyond the first 2000 carry {glue:}`tail_2000` of the mass and are almost
+# never seen in $10^5$ samples, so a longer vocabulary would only raise the floor by about that
+# much.)
 
 # %%
 import numpy as np
-import torch
 
 from assocmem import claims, data, tiers
 from assocmem.chapters.foundations import scaling_laws as chapter
@@ -90,6 +90,8 @@ print("    floor:", np.round(by_dim.mean("floor").numpy(), 4))
 ledger.quote("N_tok", len(by_dim.freqs), "{:.0f}")
 ledger.quote("d_small", by_dim.grid[0], "{:.0f}")
 ledger.quote("d_large", by_dim.grid[-1], "{:.0f}")
+ledger.quote("n_draws", by_dim.floor.shape[-1], "{:.0f}")
+ledger.quote("tail_2000", data.zipf(10**6, 2.0)[2000:].sum(), "{:.1e}")
 
 # %% [markdown]
 # Before looking at the curves, we work out what to expect.
@@ -156,7 +158,7 @@ assert ledger.check("crosstalk-mean-zero", max(abs(m_) / np.sqrt(pr / 2000) for 
 ledger.quote("ct_ratio", variance / predicted, "{:.2f}")
 
 # %% [markdown]
-# (the ratio of the two variances is {glue:}`ct_ratio`). The gap is a signal $q(x)$ plus a
+# The ratio of the two variances is {glue:}`ct_ratio`. The gap is a signal $q(x)$ plus a
 # centred noise of standard deviation $\sigma \approx \sqrt{2 \sum q^2 / (M d)}$, and token
 # $x$ loses to class $y$ with probability about $\Phi(-q(x)/\sigma)$. A token is therefore
 # recalled when its weight clears the crosstalk by a few standard deviations,
