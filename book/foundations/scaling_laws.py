@@ -217,7 +217,7 @@ assert ledger.check("threshold-stores-all-at-512", bool(runs["threshold"]["right
 # %% [markdown]
 # ```{glue:figure} scaling-capacity
 # :name: fig-scaling-capacity
-# :alt: Three scatter plots of the signal-to-crosstalk ratio q(x) over sigma of each of 2000 tokens against its frequency rank, at d = 512 and T = 100000. Frequency-weighted, left, the ratio falls along the Zipf line and only the first tokens, those above a ratio of about one, are recalled. Thresholded, middle, 41 tokens at a ratio of about 8, all recalled. All seen, right, about 440 tokens at a ratio of about 2.4, most recalled but some overwritten, among them the most frequent token.
+# :alt: Three scatter plots of the signal-to-crosstalk ratio q(x) over sigma of each of 2000 tokens against its frequency rank, at d = 512 and T = 100000. Frequency-weighted, left, the ratio falls along the Zipf line and only the first tokens, those above a ratio of about one, are recalled. Thresholded, middle, 41 tokens at a ratio of about 8, all recalled. All seen, right, about 400 tokens at a ratio of about 2.5, most recalled but some overwritten, among them the most frequent token.
 #
 # One memory per panel, $d = 512$, $T = 10^5$ samples: each stored token's signal-to-crosstalk
 # ratio $q(x)/\sigma$, green when it is recalled and orange when it is overwritten; grey ticks
@@ -369,7 +369,7 @@ ledger.quote("d_star", d_star, "{:.0f}")
 # | thresholded, $k = d / (2 \ln d)$ | {glue:}`slope_threshold` | $-(\alpha - 1) = -1$ up to the logarithm; local slope $-(1 - 1/\ln d) =$ {glue:}`local_slope` at $d =$ {glue:}`mid_d` |
 #
 # Both laws reproduce. The frequency-weighted memory falls like $d^{-1/4}$: multiplying the
-# dimension by 64 divides its error by about 3. The thresholded memory falls almost like
+# dimension by 16 only halves its error. The thresholded memory falls almost like
 # $1/d$; the logarithm in $k = d / (2 \ln d)$ makes the local slope $-(1 - 1/\ln d)$ rather
 # than $-1$, which is what the fit sees. It is below the frequency-weighted memory at every
 # $d \geq 64$.

@@ -210,8 +210,8 @@ def draw_capacity_panels(dim: int = 512, num_samples: int = 100_000, exponent: f
     chapter=CHAPTER,
     alt="Three scatter plots, one per memory, of the signal-to-crosstalk ratio of each of 2000 tokens against its frequency "
     "rank, at d = 512 and T = 100000. Frequency-weighted: the ratio falls along the Zipf line and only the first few dozen "
-    "tokens are recalled. Thresholded: 41 tokens at ratio about 8, all recalled. All seen: about 440 tokens at ratio "
-    "about 2.4, most recalled but some, the most frequent token included, overwritten.",
+    "tokens are recalled. Thresholded: 41 tokens at ratio about 8, all recalled. All seen: about 400 tokens at ratio "
+    "about 2.5, most recalled but some, the most frequent token included, overwritten.",
 )
 def capacity_figure():
     return draw_capacity_panels(dim=512, num_samples=100_000, exponent=2.0)
