@@ -26,7 +26,7 @@
 # **Prerequisites**: {ref}`chap-hopfield` (the classical network, its energy and capacity);
 # the softmax and convex functions.
 #
-# **Run time**: about 25 s on a laptop CPU.
+# **Run time**: about 15 s on a laptop CPU.
 # ```
 #
 # ## Separation functions and the capacity ladder
@@ -321,7 +321,7 @@ ledger.quote("masked_right_soft", masked["right"]["softmax"][0, 1], "{:.2f}")
 ledger.quote("masked_right_sparse", masked["right"]["sparsemax"][0, 1], "{:.2f}")
 ledger.quote("masked_exact", masked["exact"]["sparsemax"][0, 1], "{:.2f}")
 assert ledger.check("masked-queries-fail", masked["right"]["sparsemax"][0, 1], upper=0.97, section=section,
-                    claim="masked digits (lower half zeroed), M = 200, beta = 20: fraction whose sparsemax retrieval is nearest the right digit")
+                    claim="masked digits (lower half zeroed), M = 200, beta = 20: fraction whose sparsemax retrieval is nearest the right image")
 assert ledger.check("masked-sparsemax-still-better", (masked["error"]["sparsemax"] - masked["error"]["softmax"]).max(), upper=0.0,
                     section=section, claim="masked digits: largest (sparsemax error - softmax error) over beta = 5, 20, 50", reference="Hu et al. 2023")
 
@@ -343,18 +343,20 @@ assert ledger.check("masked-sparsemax-still-better", (masked["error"]["sparsemax
 # about 0.5 at $\beta = 5$; softmax about 0.04 at $\beta = 20$); "every sparsemax retrieval exact at
 # $\beta = 20$" holds for all but a few queries, not for all of them. Where retrieval fails is
 # shown by **masked** queries, the lower half of the image blanked: the cue no longer
-# identifies one digit, and at $\beta = 20$ the retrieval is nearest the right digit for a
-# fraction {glue:}`masked_right_soft` (softmax) and {glue:}`masked_right_sparse` (sparsemax)
-# of the queries; sparsemax is exact for {glue:}`masked_exact`, and its exact answer is
-# sometimes the wrong digit.
+# identifies one stored image, and at $\beta = 20$ the retrieval is nearest the right image
+# for a fraction {glue:}`masked_right_soft` (softmax) and {glue:}`masked_right_sparse`
+# (sparsemax) of the queries; sparsemax is exact for a fraction {glue:}`masked_exact`, and
+# its exact answer is sometimes another image.
 #
 # ```{glue:figure} modern-digits
 # :name: fig-modern-digits
 # :alt: Grid of 8 by 8 digit images in seven rows: noisy queries, their softmax and sparsemax retrievals, masked queries with the lower half blank, their softmax and sparsemax retrievals, and the stored digits.
 #
-# Six of $M = 200$ stored digits at $\beta = 20$. Noisy queries (top three rows) are retrieved
-# by both; the softmax output is a slightly blurred average, the sparsemax output is the
-# stored image. Masked queries (rows 4 to 6) are completed, sometimes into another digit.
+# Six of $M = 200$ stored digits at $\beta = 20$, drawn with the mean image added back. Noisy
+# queries (top three rows) are retrieved by both; the softmax output is a slightly blurred
+# average, the sparsemax output is the stored image. Masked queries (rows 4 to 6, the blank
+# half is not part of the query) are completed; the last two columns are queries that
+# sparsemax completes into another stored image (here of the same digit class).
 # ```
 #
 # Between the two lies the $\alpha$-entmax family {cite}`peters2019sparse`: $\alpha = 1$ is the

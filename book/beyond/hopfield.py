@@ -27,7 +27,7 @@
 # **Prerequisites**: {ref}`chap-associative-memory` (the outer-product memory and its first
 # gradient step); the Gaussian tail $\Phi$.
 #
-# **Run time**: about 15 s on a laptop CPU.
+# **Run time**: about 20 s on a laptop CPU.
 # ```
 #
 # ## The network and its energy

@@ -88,7 +88,7 @@ def run_ladder(d: int = 100, seeds: int = 3, cues: int = 12, flip_prob: float = 
 
 def draw_ladder(run: dict):
     """Left: fraction retrieved against K (log axis) for z^2, z^3, z^4 and exp at d = 100, with the estimates. Right: exp at small d."""
-    fig, axes = style.figure(ncols=2, width=9.4, height=3.6, sharey=True)
+    fig, axes = style.figure(ncols=2, width=9.4, height=4.3, sharey=True)
     ax = axes[0, 0]
     for i, sep in enumerate(SEPARATIONS):
         Ks, f = run["curves"][sep]
@@ -102,7 +102,7 @@ def draw_ladder(run: dict):
     ax.set_ylabel("fraction of cues retrieved exactly")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"d = {run['d']}, {100 * run['flip_prob']:.0f} % of cue bits flipped")
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7)
     ax = axes[0, 1]
     for i, (n, (Ks, f)) in enumerate(run["small"].items()):
         color = style.PALETTE[4 + i]
@@ -112,7 +112,7 @@ def draw_ladder(run: dict):
     ax.set_xscale("log")
     ax.set_xlabel("number of patterns K")
     ax.set_title("exponential separation at small d")
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
     return fig
 
 
@@ -168,7 +168,7 @@ def draw_phases(run: dict):
     betas = run["betas"]
     for i, K in enumerate(run["weight"]):
         color = style.PALETTE[i]
-        axes[0, 0].plot(betas, run["weight"][K], marker="o", markersize=3, color=color, label=f"K = {K:,}")
+        axes[0, 0].plot(betas, run["weight"][K], marker="o", markersize=4, linestyle="none", color=color, label=f"K = {K:,} (measured)")
         axes[0, 0].plot(betas, weight_theory(betas, K, run["d"]), color=color, linestyle="--", linewidth=1)
         axes[0, 1].plot(betas, run["error"][K], marker="o", markersize=3, color=color, label=f"to the pattern, K = {K:,}")
         axes[0, 1].plot(betas, run["to_mean"][K], marker="x", markersize=3, linestyle=":", color=color, label=f"to the mean, K = {K:,}")
@@ -179,7 +179,7 @@ def draw_phases(run: dict):
         ax.set_xlabel("inverse temperature β")
     axes[0, 0].set_ylabel("largest attention weight (median)")
     axes[0, 0].set_title(f"random unit patterns, d = {run['d']}")
-    axes[0, 0].legend(loc="upper left", fontsize=7)
+    axes[0, 0].legend(loc="center left", fontsize=7)
     axes[0, 1].set_yscale("log")
     axes[0, 1].set_ylabel("distance after one step (median)")
     axes[0, 1].set_title("global average → metastable → one pattern")
@@ -268,7 +268,7 @@ def run_sparse(Ms=(50, 100, 200, 500), betas=(2, 5, 10, 20, 50), seeds: int = 3,
 
 def draw_sparse(run: dict):
     """Left: mean error against beta for each M, softmax solid and sparsemax dashed. Right: fraction retrieved exactly by sparsemax."""
-    fig, axes = style.figure(ncols=2, width=9.0, height=3.4)
+    fig, axes = style.figure(ncols=2, width=9.0, height=4.2)
     betas = run["betas"]
     for i, M in enumerate(run["Ms"]):
         color = style.PALETTE[i]
@@ -276,41 +276,60 @@ def draw_sparse(run: dict):
         axes[0, 0].plot(betas, np.maximum(run["error"]["sparsemax"][i], 1e-17), marker="s", markersize=3, linestyle="--", color=color,
                         label=f"sparsemax, M = {M}")
         axes[0, 1].plot(betas, run["exact"]["sparsemax"][i], marker="s", markersize=3, linestyle="--", color=color, label=f"M = {M}")
-        axes[0, 1].plot(betas, run["exact"]["softmax"][i], marker="o", markersize=3, color=color)
     for ax in axes[0]:
         ax.set_xscale("log")
+        ax.set_xticks(betas, [f"{b:g}" for b in betas])
+        ax.minorticks_off()
         ax.set_xlabel("inverse temperature β")
     axes[0, 0].set_yscale("log")
     axes[0, 0].set_ylim(1e-17, 2)
     axes[0, 0].set_ylabel("mean error $\\|s_1 - \\xi\\|$ (1e-17: exact)")
     axes[0, 0].set_title(f"{run['kind']} digit queries, {run['seeds']} seeds")
-    axes[0, 0].legend(loc="lower left", fontsize=6.5, ncol=2)
+    axes[0, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=6.5, ncol=4)
     axes[0, 1].set_ylabel("fraction retrieved exactly (error < 1e-12)")
     axes[0, 1].set_ylim(-0.03, 1.03)
-    axes[0, 1].set_title("dashed: sparsemax; solid (at 0): softmax")
-    axes[0, 1].legend(loc="upper left", fontsize=7)
+    softmax_exact = max(run["exact"]["softmax"][:, j].max() for j, b in enumerate(betas) if b <= 20)
+    axes[0, 1].set_title(f"sparsemax (softmax: {softmax_exact:.0%} exact for β ≤ 20)")
+    axes[0, 1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, ncol=4)
     return fig
 
 
-def draw_digit_examples(M: int = 200, beta: float = 20.0, seed: int = 0, columns: int = 6):
-    """Rows: a noisy query, its softmax and sparsemax retrievals; a masked query, its two retrievals; the stored digit."""
+def _display(images: torch.Tensor) -> np.ndarray:
+    """Centred unit-norm images mapped back to pixel space for drawing: v * median norm + mean image."""
+    pixels, _ = digits.images()
+    mean = pixels.mean(dim=0)
+    norm = (pixels - mean).norm(dim=1).median()
+    return style.to_numpy(images * norm + mean)
+
+
+def draw_digit_examples(M: int = 200, beta: float = 20.0, seed: int = 0, columns: int = 6, failures: int = 2):
+    """Rows: noisy queries and their softmax and sparsemax retrievals; masked queries and theirs; the stored digits.
+
+    The last ``failures`` columns are digits whose masked query sparsemax completes into another stored digit.
+    """
     X = digit_memory(M, seed)
+    masked = digit_queries(X, "masked", seed)
+    wrong = ((modern.step(X, masked, beta, separation="sparsemax") @ X.T).argmax(dim=1) != torch.arange(M)).nonzero().flatten().tolist()
+    chosen = [i for i in range(M) if i not in wrong[:failures]][: columns - len(wrong[:failures])] + wrong[:failures]
+    X_shown = X[chosen]
     rows = []
     for kind in ("noisy", "masked"):
-        q = digit_queries(X, kind, seed)[:columns]
+        q = digit_queries(X, kind, seed)[chosen]
         rows += [(f"{kind} query", q), ("softmax", modern.step(X, q, beta)), ("sparsemax", modern.step(X, q, beta, separation="sparsemax"))]
-    rows.append(("stored", X[:columns]))
-    fig, axes = style.figure(ncols=columns, nrows=len(rows), width=1.0 * columns + 0.9, height=0.95 * len(rows) + 0.4)
-    scale = X[:columns].abs().max().item()
+    rows.append(("stored", X_shown))
+    fig, axes = style.figure(ncols=len(chosen), nrows=len(rows), width=1.0 * len(chosen) + 0.9, height=0.95 * len(rows) + 0.5)
     for r, (name, images) in enumerate(rows):
-        for c in range(columns):
+        shown = _display(images) if "masked query" not in name else np.where(style.to_numpy(images) == 0, np.nan, _display(images))
+        for c in range(len(chosen)):
             ax = axes[r, c]
-            ax.imshow(style.to_numpy(images[c]).reshape(8, 8), cmap="gray_r", vmin=-scale, vmax=scale)
+            ax.imshow(shown[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+            if r == 0:
+                ax.set_title("masked: another image" if chosen[c] in wrong else "", fontsize=7)
         axes[r, 0].set_ylabel(name, fontsize=7)
-    fig.suptitle(f"M = {M} centred digits, β = {beta:g}", fontsize=9)
+    fig.suptitle(f"M = {M} centred digits, β = {beta:g} (drawn with the mean image added back)", fontsize=9)
     return fig
 
 
@@ -373,10 +392,9 @@ def draw_widget(beta: float = 8.0, M: int = 200, index: int = 0, seed: int = 0):
     ax.set_ylim(-0.03, 1.08)
     ax.legend(loc="upper right", fontsize=7)
     ax.set_title(f"β = {beta:g}, M = {M}")
-    scale = X[index].abs().max().item()
     for ax, sep in zip(axes[0, 1:], modern.SEPARATIONS):
         out = modern.step(X, q, beta, separation=sep)[0]
-        ax.imshow(style.to_numpy(out).reshape(8, 8), cmap="gray_r", vmin=-scale, vmax=scale)
+        ax.imshow(_display(out).reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)

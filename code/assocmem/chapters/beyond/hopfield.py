@@ -116,7 +116,7 @@ def draw_energy(run: dict):
     ax.plot(t[first:], 0.5 * style.to_numpy(run["lyapunov"])[first - 1 :], marker="s", markersize=3, label="$-\\frac{1}{2} s_t^\\top W s_{t-1}$")
     ax.set_xlabel("synchronous step t")
     ax.set_ylabel("energy")
-    ax.set_title(f"synchronous, K = {2 * run['K']}: a two-cycle (from t = {first})")
+    ax.set_title(f"synchronous, K = {2 * run['K']}: a two-cycle")
     ax.legend(loc="upper right")
     return fig
 
@@ -170,7 +170,7 @@ def draw_capacity(capacity: dict, fixed: dict):
     ax.set_xlabel("load κ = K / d")
     ax.set_ylabel("fraction retrieved (overlap ≥ 0.95)")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(loc="lower left")
+    ax.legend(loc="center left")
     ax.set_title(f"cues with {100 * capacity['flip_prob']:.0f} % of bits flipped")
     ax = axes[0, 1]
     Ks = style.to_numpy(fixed["Ks"])
@@ -180,7 +180,7 @@ def draw_capacity(capacity: dict, fixed: dict):
     ax.set_xlabel("number of patterns K")
     ax.set_ylabel("P(all K patterns are fixed points)")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(loc="lower left")
+    ax.legend(loc="center left")
     ax.set_title(f"d = {fixed['d']}")
     return fig
 
@@ -283,7 +283,7 @@ def draw_bam(run: dict):
     ax.set_ylabel("recall rate")
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(f"n = {run['n']}, p = {run['p']}")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
     return fig
 
 
