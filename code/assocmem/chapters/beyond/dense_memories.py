@@ -330,6 +330,7 @@ def draw_digit_examples(M: int = 200, beta: float = 20.0, seed: int = 0, columns
                 ax.set_title("masked: another image" if chosen[c] in wrong else "", fontsize=7)
         axes[r, 0].set_ylabel(name, fontsize=7)
     fig.suptitle(f"M = {M} centred digits, β = {beta:g} (drawn with the mean image added back)", fontsize=9)
+    fig.supxlabel("six of the stored digits (8 x 8 images)", fontsize=8)
     return fig
 
 

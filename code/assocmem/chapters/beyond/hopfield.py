@@ -62,6 +62,7 @@ def draw_digits(run: dict, frames=(0, 8, 16, 32, 64)):
         _image(axes[r, -2], run["final"][r], "fixed point" if r == 0 else None)
         _image(axes[r, -1], run["X"][r], "stored" if r == 0 else None)
         axes[r, 0].set_ylabel(f"digit {run['classes'][r]}", fontsize=8)
+    fig.supxlabel("asynchronous retrieval, one pixel at a time (8 x 8 images)", fontsize=8)
     return fig
 
 
