@@ -120,8 +120,8 @@ ledger.quote("overlap_01", overlap_01, "{:.2f}")
 #
 # Digits are far from the random patterns of the theory: the binarised 0 and 1 share most of
 # their background, an overlap of {glue:}`overlap_01`. Three digits fit; store a fourth (the
-# 4) and only {glue:}`stable_four` of the four stored images remain fixed points: correlated
-# patterns interfere much earlier than random ones. Below we use random patterns, for which
+# 4) and the number of stored images that remain fixed points drops to {glue:}`stable_four`
+# out of four: correlated patterns interfere much earlier than random ones. Below we use random patterns, for which
 # the theory is exact. Along twelve asynchronous runs ($d = 200$, $K = 20$) the energy never
 # rises, and synchronous runs at a higher load end in fixed points or in two-cycles:
 
