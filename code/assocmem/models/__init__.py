@@ -1,10 +1,14 @@
 """Every model of the book other than the paper's linear memory, one module per model.
 
-- ``hopfield``: the classical Hopfield network, dense and modern retrieval rules;
-- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
+- ``hopfield``: the classical Hopfield network (energy, asynchronous and synchronous dynamics,
+  spurious states), Kosko's bidirectional associative memory, and the first dense and modern rules;
+- ``dense``: dense associative memories with a separation function z^a or exp, overflow-free;
+- ``modern``: modern Hopfield networks (softmax) and their sparse version (sparsemax), energies;
 - ``random_features``: the dense memory in a fixed number of weights (DrDAM) and its exact counterpart (MrDAM);
 - ``sequence``: sequence memories (classical, polynomial and exponential), the pseudoinverse rule, the mixed network;
-- ``diffusion``: the empirical score of a diffusion model as a dense memory's energy gradient, and its attractors.
+- ``diffusion``: the empirical score of a diffusion model as a dense memory's energy gradient, and its attractors;
+- ``scaling``: memories written from samples with a weighting q, their errors against dimension and data;
+- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
