@@ -13,6 +13,7 @@ from numbers import Real
 import torch
 
 from .. import _checks
+from . import digits
 from .._checks import DTYPE
 
 
@@ -37,36 +38,11 @@ def shared_component(dim: int, length: int, shared: float, trials: int = 1, seed
     return X
 
 
-def _digits_table():
-    """The 1797 x 65 table (64 pixels, then the label) that scikit-learn ships as datasets/data/digits.csv.gz.
-
-    Read directly from the installed package (importing scikit-learn itself takes seconds); falls
-    back to ``sklearn.datasets.load_digits`` if the file is not where that version keeps it.
-    """
-    import importlib.util
-    from pathlib import Path
-
-    import numpy as np
-
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
-        raise ImportError("the 8x8 digits ship with scikit-learn; install scikit-learn (see requirements.txt).")
-    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
-    if path.exists():
-        return np.loadtxt(path, delimiter=",")
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    return np.column_stack([digits.data, digits.target])
-
-
 def digit_images(threshold: float = 8.0) -> tuple[torch.Tensor, torch.Tensor]:
     """All 1797 binarised digits: patterns (1797, 64) with +1 where the pixel (0..16) exceeds ``threshold``, and labels (1797,)."""
     if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold < 16:
         raise ValueError(f"threshold must lie in [0, 16) (pixels take values 0..16), got {threshold!r}.")
-    table = torch.as_tensor(_digits_table(), dtype=DTYPE)
-    pixels, labels = table[:, :64], table[:, 64].long()
-    return torch.where(pixels > threshold, 1.0, -1.0).to(DTYPE), labels
+    return digits.binary(float(threshold))
 
 
 def digit_sequence(length: int, offset: int = 0, threshold: float = 8.0) -> tuple[torch.Tensor, torch.Tensor]:
