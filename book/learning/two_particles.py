@@ -87,7 +87,7 @@ import math
 import numpy as np
 import torch
 
-from assocmem import claims, landscape, memory, train
+from assocmem import claims, memory, tiers, train
 from assocmem import two_particles as tp
 from assocmem.chapters.learning import two_particles as chapter
 from assocmem.viz import style
@@ -170,7 +170,8 @@ assert ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > 
 
 # %%
 E, U, p, t = tp.problem(0.95, 0.75)
-spike = train.gd(E, U, p, t, step_size=[10.0, 1.0], steps=35)
+with tiers.threads(1):                                         # tiny tensor ops: one thread is fastest
+    spike = train.gd(E, U, p, t, step_size=[10.0, 1.0], steps=35)
 fig = chapter.draw_gd(alpha=0.95, p1=0.75, step_sizes=(10.0, 1.0), steps=35, xlim=(-1, 8), ylim=(-17, 10))
 style.glue_figure("loss-spike", fig)
 
@@ -480,7 +481,8 @@ assert ledger.check("same-output-margins-slow", same_gap.max(), lower=0.45, sect
 
 # %%
 E, U, p, t = tp.problem(0.95, 0.75)
-run_10 = train.gd(E, U, p, t, step_size=10.0, steps=35, store_W=True)
+with tiers.threads(1):
+    run_10 = train.gd(E, U, p, t, step_size=10.0, steps=35, store_W=True)
 sharp_path = memory.sharpness(run_10.W[0], E, U, p, t)                   # lambda(W_0), ..., lambda(W_35)
 eta_crit = tp.critical_step_size(0.75, 0.95).item()
 print(f"2 / lambda_0 = {eta_crit:.3f}, eta* = {eta_star:.3f}")
@@ -544,7 +546,7 @@ assert ledger.check("sharpness-tail-margins-grow", bool((run_10.margins[0, 24:] 
 # a perceptron that corrects the misclassified tokens, with no $\eta$ left in it
 # (`two_particles.large_step_limit`). Here it needs two steps:
 # $n_1 = (0.5125, -0.4625)$ misclassifies token 2, and $n_2 = n^* (1, 1)$ with
-# $n^* = 0.0375$ recalls both, after which the limit stops moving. *If* a run followed the limit,
+# $n^* =$ {glue:}`n_star` recalls both, after which the limit stops moving. *If* a run followed the limit,
 # its spikes would be $\eta$ times the limit's loss $\sum_x p_x \max(-n_x, 0)$, it would
 # misclassify a token only at $t = 1$, and its loss would then be exponentially small in $\eta$.
 #

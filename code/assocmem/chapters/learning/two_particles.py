@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 import torch
 
-from ... import _checks, data, landscape, train
+from ... import _checks, data, landscape, tiers, train
 from ..._checks import DTYPE
 from ...two_particles import (
     _alpha,
@@ -64,7 +64,8 @@ def draw_landscapes(alphas=(-0.5, 0.5, 0.95), p1: float = FREQS_FA, windows=((-1
 
 def _gd_run(alpha, p1, step_sizes, steps):
     E, U, p, t = problem(alpha, p1)
-    run = train.gd(E, U, p, t, step_size=list(step_sizes), steps=steps, store_W=True, show_progress=False)
+    with tiers.threads(1):
+        run = train.gd(E, U, p, t, step_size=list(step_sizes), steps=steps, store_W=True, show_progress=False)
     return run, landscape.project(run.W, U)
 
 
@@ -439,7 +440,8 @@ def margin_map_vs_gd(step_sizes=(0.5, 3.0, 10.0), steps: int = 50) -> float:
     worst = 0.0
     for alpha, p1, targets in MAP_CHECK_PROBLEMS:
         E, U = data.two_token_embeddings(alpha)
-        run = train.gd(E, U, data.two_token_freqs(p1), list(targets), step_size=list(step_sizes), steps=steps, show_progress=False)
+        with tiers.threads(1):
+            run = train.gd(E, U, data.two_token_freqs(p1), list(targets), step_size=list(step_sizes), steps=steps, show_progress=False)
         sign = 1.0 if targets[0] != targets[1] else -1.0
         m = margin_trajectory(p1, sign * alpha, f64(list(step_sizes)), steps)
         worst = max(worst, (m[:, :steps] - run.margins).abs().max().item())
