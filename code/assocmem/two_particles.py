@@ -4,7 +4,7 @@ The problem: e_1 = (1, 0), e_2 = (alpha, sqrt(1 - alpha^2)), U = I, f*(x) = x,
 frequencies p = (p1, p2) with p2 = 1 - p1, W_0 = 0. With two outputs the whole
 state of GD is the pair of margins m = (m_1, m_2), which follows the closed map
 
-    m_{t+1} = m_t + 2 eta K P sigma(-m_t),  K = [[1, -alpha], [-alpha, 1]],  P = diag(p1, p2)   (eq. 2.1)
+    m_{t+1} = m_t + 2 eta K P sigma(-m_t),  K = [[1, -alpha], [-alpha, 1]],  P = diag(p1, p2)   (the margin map, eq-margin-map in the book)
 
 (sigma the logistic function), and L(W_t) = sum_x p_x log(1 + exp(-m_x)). Every
 function broadcasts its scalar parameters ``p1``, ``alpha``, ``step_size`` against
@@ -87,7 +87,7 @@ def problem(alpha: float, p1: float):
 
 
 def _coefficients(p1, alpha, eta):
-    """c[..., x, x'] = 2 eta K[x, x'] p(x'), the matrix of eq. (2.1); shape B + (2, 2)."""
+    """c[..., x, x'] = 2 eta K[x, x'] p(x'), the matrix of the margin map; shape B + (2, 2)."""
     p2 = 1.0 - p1
     row0 = torch.stack([p1, -alpha * p2], dim=-1)
     row1 = torch.stack([-alpha * p1, p2], dim=-1)
@@ -113,7 +113,7 @@ def _margins(margins) -> torch.Tensor:
 
 
 def margin_step(margins, p1, alpha, step_size) -> torch.Tensor:
-    """One application of eq. (2.1): m + 2 eta K P sigma(-m); margins B + (2,) -> B + (2,).
+    """One application of the margin map: m + 2 eta K P sigma(-m); margins B + (2,) -> B + (2,).
 
     Plain torch, so it is differentiable (margins or parameters may require grad). The
     batch shape of ``margins`` must broadcast against that of the parameters.
@@ -126,7 +126,7 @@ def margin_step(margins, p1, alpha, step_size) -> torch.Tensor:
 
 
 def _trajectory(p1, alpha, eta, steps, show_progress=None):
-    """m_0 = 0, ..., m_steps under eq. (2.1) for broadcast parameters of shape B; shape B + (steps + 1, 2).
+    """m_0 = 0, ..., m_steps under the margin map for broadcast parameters of shape B; shape B + (steps + 1, 2).
 
     The time loop runs on NumPy arrays (a few microseconds per elementwise operation,
     against tens for tiny torch tensors on a busy CPU); the increment is written as
@@ -158,7 +158,7 @@ def _trajectory(p1, alpha, eta, steps, show_progress=None):
 
 
 def margin_trajectory(p1, alpha, step_size, steps: int, *, show_progress: bool | None = None) -> torch.Tensor:
-    """Margins m_0 = 0, m_1, ..., m_steps of GD from W_0 = 0 (eq. 2.1); shape B + (steps + 1, 2).
+    """Margins m_0 = 0, m_1, ..., m_steps of GD from W_0 = 0 (the margin map); shape B + (steps + 1, 2).
 
     B is the broadcast shape of ``p1``, ``alpha`` and ``step_size``; one loop over
     time runs every problem of the batch at once. The values are finite for every finite
@@ -301,7 +301,7 @@ def large_step_limit(p1, alpha, steps: int) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# Time to perfect accuracy (F-G)
+# Time to perfect accuracy (the grid of the authors' exp_learning_rates.py)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -334,7 +334,7 @@ def time_to_accuracy(p1, alpha, step_size, steps: int = 1000) -> torch.Tensor:
 
 
 def paper_grid():
-    """The F-G axes: p1 = 1 / (1 + exp(-l)), l in logspace(-0.5, 0.5, 10); alpha in linspace(0.5, 1, 10); eta in logspace(-1, 1, 10)."""
+    """The axes of exp_learning_rates.py: p1 = 1 / (1 + exp(-l)), l in logspace(-0.5, 0.5, 10); alpha in linspace(0.5, 1, 10); eta in logspace(-1, 1, 10)."""
     l = torch.logspace(-0.5, 0.5, 10, dtype=DTYPE)
     p1 = 1.0 / (1.0 + torch.exp(-l))
     alpha = torch.linspace(0.5, 1.0, 10, dtype=DTYPE)

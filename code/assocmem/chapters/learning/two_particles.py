@@ -49,7 +49,7 @@ def draw_wedge(ax, alpha: float, xlim, ylim, label: bool = True):
 
 
 def draw_landscapes(alphas=(-0.5, 0.5, 0.95), p1: float = FREQS_FA, windows=((-1, 1), (-10, 10)), num: int = 50):
-    """F-A: L / N contours over the shaded 0-1 loss, one column per alpha, one row per square window."""
+    """Two-particle landscapes (as exp_landscape_2d.py): L / N contours over the shaded 0-1 loss, one column per alpha, one row per square window."""
     fig, axes = style.figure(ncols=len(alphas), nrows=len(windows), width=3.6 * len(alphas), height=3.2 * len(windows))
     for i, win in enumerate(windows):
         for j, alpha in enumerate(alphas):
@@ -70,7 +70,7 @@ def _gd_run(alpha, p1, step_sizes, steps):
 
 
 def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps: int = 35, xlim=None, ylim=None, num: int = 60):
-    """F-B: GD trajectories on the landscape (gamma plane), and L(W_t), L01(W_t) against t, one colour per step size."""
+    """The spike run (as exp_spike_2d.py): GD trajectories on the landscape (gamma plane), and L(W_t), L01(W_t) against t, one colour per step size."""
     run, gammas = _gd_run(alpha, p1, step_sizes, steps)
     g = style.to_numpy(gammas)
     if xlim is None or ylim is None:
@@ -185,7 +185,7 @@ def draw_large_steps(losses, m, limit, etas, p1: float, alpha: float):
 
 
 def draw_time_heatmaps(p1, alpha, eta, times, over: str = "alpha"):
-    """F-G heatmaps of log10(time): ``over="alpha"``: one panel per p1 over (alpha, eta); ``"p1"``: one per alpha over (log(p1/p2), eta)."""
+    """Heatmaps of log10(time to accuracy) (as exp_learning_rates.py): ``over="alpha"``: one panel per p1 over (alpha, eta); ``"p1"``: one per alpha over (log(p1/p2), eta)."""
     _checks.choice("over", over, ("alpha", "p1"))
     p1, alpha, eta, times = (style.to_numpy(v) for v in (p1, alpha, eta, times))
     logt = np.log10(np.maximum(times, 1))
