@@ -159,12 +159,13 @@ assert ledger.check("zero-one-at-zero", abs(memory.zero_one_loss(W0, E, U, freqs
 # %%
 shapes = [(5, 5, 3), (20, 7, 4), (50, 50, 10), (8, 3, 16)]          # (N, M, d)
 with tiers.threads(1):
-    errors = [chapter.hebbian_vs_gd(n, m, dim, seed, step_sizes=[0.5, 7.0]) for seed, (n, m, dim) in enumerate(shapes)]
+    errors = [chapter.hebbian_vs_gd(n, m, dim, seed, step_sizes=[0.5, 7.0])
+              for seed, (n, m, dim) in enumerate(shapes)]
 print("largest deviation from the formula:", max(errors))
 
 n, m, eta = 10, 4, 3.0
 E_o, U_o = data.orthonormal_embeddings(n, n), data.orthonormal_embeddings(m, n)
-p_o, t_o = data.zipf(n, 1.0), data.targets(n, "mod", m)            # f*(x) = x mod 4: not the identity
+p_o, t_o = data.zipf(n, 1.0), data.targets(n, "mod", m)   # not the identity map
 m1 = train.gd(E_o, U_o, p_o, t_o, step_size=eta, steps=2).margins[0, 1]
 print("orthonormal: max |m_1(x) - eta p(x)| =", (m1 - eta * p_o).abs().max().item())
 
@@ -200,10 +201,12 @@ assert ledger.check("orthonormal-first-margin", ((m1 - eta * p_o).abs() / (eta *
 # directly, through the $N \times N$ Gram matrices.
 
 # %%
-errors_by_rank = chapter.one_step_errors(n=100, dims=(10, 30, 100, 300), seeds=range(20))  # (4, 20, 100) bool
-style.glue_figure("one-step-errors-by-rank", chapter.draw_errors_by_rank(errors_by_rank, dims=(10, 30, 100, 300)))
+dims = (10, 30, 100, 300)
+errors_by_rank = chapter.one_step_errors(n=100, dims=dims, seeds=range(20))   # (4, 20, 100) bool
+style.glue_figure("one-step-errors-by-rank", chapter.draw_errors_by_rank(errors_by_rank, dims=dims))
 fifth = 100 // 5
-frequent, rare = errors_by_rank[:, :, :fifth].mean(axis=(1, 2)), errors_by_rank[:, :, -fifth:].mean(axis=(1, 2))
+frequent = errors_by_rank[:, :, :fifth].mean(axis=(1, 2))       # most frequent fifth, per d
+rare = errors_by_rank[:, :, -fifth:].mean(axis=(1, 2))           # rarest fifth, per d
 print("misclassified, most frequent fifth:", frequent.round(3), " rarest fifth:", rare.round(3))
 print("all tokens:", errors_by_rank.mean(axis=(1, 2)).round(3), "for d = 10, 30, 100, 300")
 

@@ -89,7 +89,8 @@ ledger = claims.Ledger("particles", title="Particles")
 
 E, U = data.embedding_pair(12, 7, 5, seed=3)                       # 12 tokens, 7 classes, d = 5
 freqs, targets = data.zipf(12, 1.0), data.targets(12, "mod", 7)
-particle_error, score_error = chapter.reductions_vs_gd(E, U, freqs, targets, step_sizes=[0.5, 5.0, 30.0], steps=200)
+particle_error, score_error = chapter.reductions_vs_gd(E, U, freqs, targets,
+                                                       step_sizes=[0.5, 5.0, 30.0], steps=200)
 print(f"particles vs GD: {particle_error:.1e}   scores vs GD: {score_error:.1e}")
 
 # %% tags=["remove-cell"]
@@ -130,7 +131,7 @@ assert ledger.check("score-recursion-equals-gd", score_error, upper=1e-10, secti
 # %%
 E2, U2 = data.two_token_embeddings(0.95)
 p2, t2 = data.two_token_freqs(0.75), data.targets(2)
-binary = particles.binary_margins(E2, U2, p2, t2, [1.0, 10.0], steps=35)     # (2, 36, 2): m_0 .. m_35
+binary = particles.binary_margins(E2, U2, p2, t2, [1.0, 10.0], steps=35)   # m_0 .. m_35
 gd2 = train.gd(E2, U2, p2, t2, [1.0, 10.0], steps=35)
 binary_error = (binary[:, :-1] - gd2.margins).abs().max().item()
 print("kappa =", particles.binary_kernel(E2, U2, t2).numpy().round(2).tolist())
@@ -219,7 +220,7 @@ with tiers.threads(1):                                        # many tiny tensor
 scalar = particles.orthonormal_margins(freqs, M, big_etas, steps=2000)
 check = chapter.orthonormal_checks(gd.margins, gd.loss, scalar, freqs, M, big_etas)
 print(f"scalar recursion vs GD (relative): {check['scalar_error']:.1e}")
-print(f"rise of each margin / predicted increment, eta <= 100: {check['rise_low']:.4f} to {check['rise_high']:.4f}")
+print("margin rise / predicted increment (eta <= 100):", f"{check['rise_low']:.4f} to {check['rise_high']:.4f}")
 
 # %% tags=["remove-cell"]
 section = "Orthonormal embeddings: every token on its own"
@@ -335,11 +336,12 @@ assert ledger.check("rare-deviation-vs-flow-correction", deviation[-1].item() / 
 
 # %%
 loss = particles.margin_loss(margins, freqs, M)              # (4, 100001): L(W_t)
-style.glue_figure("particles-loss-scaling", chapter.draw_loss_scaling(margins, freqs, M, step_sizes))
+fig = chapter.draw_loss_scaling(margins, freqs, M, step_sizes)
+style.glue_figure("particles-loss-scaling", fig)
 margins_a2, freqs_a2 = chapter.chapter_margins(exponent=2.0)  # the same runs with Zipf exponent 2
 loss_a2 = particles.margin_loss(margins_a2, freqs_a2, M)
 for eta, t in [(0.1, 10_000), (1.0, 10_000), (10.0, 1_000)]:
-    print(f"eta = {eta:g}, t = {t}: L M eta t / (N (M - 1)) = {chapter.loss_ratio(loss, eta, t):.4f}")
+    print(f"eta = {eta:g}, t = {t}: L M eta t / N(M - 1) = {chapter.loss_ratio(loss, eta, t):.4f}")
 print(f"eta = 1, t = 1e5: {chapter.loss_ratio(loss, 1.0, 100_000):.4f} (Zipf a = 1),",
       f"{chapter.loss_ratio(loss_a2, 1.0, 100_000):.4f} (Zipf a = 2)")
 
@@ -404,7 +406,8 @@ assert ledger.check("zipf2-slower-transient", bool(ratio_a2 > ratio_a1 > 1.0 and
 # $m(\tau) = \log(1 + p \tau)$ when $M = 1$ (the package tests it against a numerical ODE solver).
 
 # %%
-tau = torch.tensor(step_sizes, dtype=torch.float64)[:, None] * torch.arange(margins.shape[1], dtype=torch.float64)
+steps = torch.arange(margins.shape[1])                       # t = 0 .. 1e5
+tau = torch.tensor(step_sizes, dtype=torch.float64)[:, None] * steps     # eta t
 lead = margins - particles.flow_margins(freqs, M, tau)       # (4, 100001, 10): m_t - m_flow(eta t)
 smallest_lead = lead[:, 1:].min().item()
 lead_at_end = lead[:, -1].max(dim=-1).values
@@ -457,7 +460,9 @@ lag_error = max((lag - torch.log(freqs[0] / freqs)).abs().max().item(),
 peak_lag = (margins[i, :, 0] - margins[i, :, -1]).max().item()
 print(f"max |lag - log(p_max / p(x))| at t = 1e5 (a = 1 and 2): {lag_error:.4f}")
 print(f"largest lag of the rarest token: {peak_lag:.2f}")
-fig = chapter.draw_rare_lag(margins[i], freqs, {1.0: (margins[i], freqs), 2.0: (margins_a2[i], freqs_a2)})
+fig = chapter.draw_rare_lag(margins[i], freqs,
+                            {1.0: (margins[i], freqs),
+                             2.0: (margins_a2[i], freqs_a2)})
 style.glue_figure("particles-rare-lag", fig)
 
 # %% tags=["remove-cell"]

@@ -170,9 +170,10 @@ assert ledger.check("wedge-narrows", bool(zero_fraction[0] > zero_fraction[1] > 
 
 # %%
 E, U, p, t = tp.problem(0.95, 0.75)
-with tiers.threads(1):                                         # tiny tensor ops: one thread is fastest
+with tiers.threads(1):                      # tiny tensor ops: one thread is fastest
     spike = train.gd(E, U, p, t, step_size=[10.0, 1.0], steps=35)
-fig = chapter.draw_gd(alpha=0.95, p1=0.75, step_sizes=(10.0, 1.0), steps=35, xlim=(-1, 8), ylim=(-17, 10))
+fig = chapter.draw_gd(alpha=0.95, p1=0.75, step_sizes=(10.0, 1.0), steps=35,
+                      xlim=(-1, 8), ylim=(-17, 10))
 style.glue_figure("loss-spike", fig)
 
 # %% tags=["remove-cell"]
@@ -483,7 +484,7 @@ assert ledger.check("same-output-margins-slow", same_gap.max(), lower=0.45, sect
 E, U, p, t = tp.problem(0.95, 0.75)
 with tiers.threads(1):
     run_10 = train.gd(E, U, p, t, step_size=10.0, steps=35, store_W=True)
-sharp_path = memory.sharpness(run_10.W[0], E, U, p, t)                   # lambda(W_0), ..., lambda(W_35)
+sharp_path = memory.sharpness(run_10.W[0], E, U, p, t)      # lambda(W_0), ..., lambda(W_35)
 eta_crit = tp.critical_step_size(0.75, 0.95).item()
 print(f"2 / lambda_0 = {eta_crit:.3f}, eta* = {eta_star:.3f}")
 print("10 x sharpness along the eta = 10 run:", (10 * sharp_path[::5]).numpy().round(2))
@@ -563,9 +564,10 @@ etas_large = f64(chapter.LARGE_ETAS)                                 # 1, 10, 30
 m_large = tp.margin_trajectory(0.75, 0.95, etas_large, 200)
 L_large = tp.loss_from_margins(m_large[:, :200], 0.75)              # L(W_0), ..., L(W_199)
 limit = tp.large_step_limit(0.75, 0.95, 200)
-scan = chapter.large_step_scan(low=10.0, high=1e4, num=241)          # 241 step sizes, 300 steps each
-band = chapter.neglected_push_band(0.75, 0.95)                       # eta where rho = 1 and rho = 0.1
-fig = chapter.draw_large_steps(L_large, m_large, limit, chapter.LARGE_ETAS, 0.75, 0.95, scan=scan, band=band)
+scan = chapter.large_step_scan(low=10.0, high=1e4, num=241)   # 241 step sizes, 300 steps each
+band = chapter.neglected_push_band(0.75, 0.95)                 # eta where rho = 1 and rho = 0.1
+fig = chapter.draw_large_steps(L_large, m_large, limit, chapter.LARGE_ETAS, 0.75, 0.95,
+                               scan=scan, band=band)
 style.glue_figure("large-step-limit", fig)
 
 # %% tags=["remove-cell"]
@@ -647,9 +649,9 @@ assert ledger.check("exponentially-small-loss", final[-1].item() / predicted_fin
 
 # %%
 p1_axis, alpha_axis, eta_axis, times = tp.time_grid(steps=1000)
-for over in ("alpha", "p1"):
-    fig = chapter.draw_time_heatmaps(p1_axis, alpha_axis, eta_axis, times, over=over)
-    style.glue_figure(f"time-to-accuracy-over-{over}", fig)
+grid = (p1_axis, alpha_axis, eta_axis, times)
+style.glue_figure("time-to-accuracy-over-alpha", chapter.draw_time_heatmaps(*grid, over="alpha"))
+style.glue_figure("time-to-accuracy-over-p1", chapter.draw_time_heatmaps(*grid, over="p1"))
 
 # %% tags=["remove-cell"]
 flip = alpha_axis[None, :, None] * p1_axis[:, None, None] >= 1 - p1_axis[:, None, None]
