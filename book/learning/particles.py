@@ -220,7 +220,8 @@ with tiers.threads(1):                                        # many tiny tensor
 scalar = particles.orthonormal_margins(freqs, M, big_etas, steps=2000)
 check = chapter.orthonormal_checks(gd.margins, gd.loss, scalar, freqs, M, big_etas)
 print(f"scalar recursion vs GD (relative): {check['scalar_error']:.1e}")
-print("margin rise / predicted increment (eta <= 100):", f"{check['rise_low']:.4f} to {check['rise_high']:.4f}")
+low, high = check["rise_low"], check["rise_high"]
+print(f"margin rise / predicted increment (eta <= 100): {low:.4f} to {high:.4f}")
 
 # %% tags=["remove-cell"]
 section = "Orthonormal embeddings: every token on its own"
