@@ -45,7 +45,7 @@
 # With two outputs only the difference of the two scores matters, so the state of gradient
 # descent is the pair of margins $m = (m_1, m_2)$, $m_x = s_W(x, f^*(x)) - s_W(x, \text{other})$,
 # and the loss is $L = p_1 \log(1 + e^{-m_1}) + p_2 \log(1 + e^{-m_2})$. As everywhere in the
-# book ({ref}`sec-conventions`), tokens and outputs are numbered from 1 and ties go to the first
+# book (see {ref}`the numbering note <sec-conventions>`), tokens and outputs are numbered from 1 and ties go to the first
 # output, $u_1$. Hence token 1 is recalled exactly when $m_1 \ge 0$ and token 2 exactly when
 # $m_2 > 0$: at $W_0 = 0$ both margins are 0, token 1 is recalled and token 2 is not.
 #
@@ -571,9 +571,11 @@ assert ledger.check("sharpness-tail-margins-grow", bool((run_10.margins[0, 24:] 
 # has separated the tokens that push is $2 \sigma(-\eta n^*) KP\mathbf 1$, which lowers the rare
 # token's rescaled margin $n^*$ by $\rho(\eta) = 2 |p_2 - \alpha p_1| \sigma(-\eta n^*) / n^*$ of
 # itself. The limit is a good description only when $\rho \ll 1$, that is when $e^{-\eta n^*}$ is
-# small *compared with $n^*$*, or $\eta n^* \gg \log(2|p_2 - \alpha p_1|/n^*)$: because $n^*$ is
-# small, this needs $\eta$ of a hundred or more, far beyond the $\eta = 10$ of the spike run. We
-# check it on $\eta$ from 10 to $10^4$.
+# small *compared with $n^*$*, or $\eta n^* \gg \log(2|p_2 - \alpha p_1|/n^*)$. In unscaled terms,
+# the neglected push $2\eta |p_2 - \alpha p_1| \sigma(-m)$ must be small next to the margin
+# $m = \eta n^*$ itself, so $m$ must exceed about $\log \eta$; a step of size $\eta$ is "large"
+# only once $\eta n^* \gg \log \eta$. Because $n^*$ is small here, this needs $\eta$ of a hundred
+# or more, far beyond the $\eta = 10$ of the spike run. We check it on $\eta$ from 10 to $10^4$.
 
 # %%
 etas_large = f64(chapter.LARGE_ETAS)                                 # 1, 10, 30, 100, 300, 1000
