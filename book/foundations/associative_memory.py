@@ -23,8 +23,8 @@
 # **Prerequisites**: linear algebra (outer products, orthonormal bases), the softmax
 # function, gradient descent.
 #
-# **Run time**: under a minute on a laptop CPU; {doc}`the page for instructors <../instructors>`
-# lists the time measured when this page was built.
+# **Run time**: under a minute on a laptop CPU; the page for instructors lists the time
+# measured when this site was built.
 # ```
 #
 # ## The model

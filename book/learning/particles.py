@@ -25,8 +25,8 @@
 # **Prerequisites**: {ref}`chap-associative-memory` (the model, the gradient and the
 # first step), the softmax, separable ordinary differential equations.
 #
-# **Run time**: under a minute on a laptop CPU; {doc}`the page for instructors <../instructors>`
-# lists the time measured when this page was built.
+# **Run time**: under a minute on a laptop CPU; the page for instructors lists the time
+# measured when this site was built.
 # ```
 #
 # ## One particle per token

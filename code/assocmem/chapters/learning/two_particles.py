@@ -261,8 +261,8 @@ def last_error_step(margins) -> np.ndarray:
     return np.where(wrong.any(-1), T - 1 - np.argmax(wrong[..., ::-1], axis=-1), -1)
 
 
-def large_step_scan(p1: float = 0.75, alpha: float = 0.95, low: float = 10.0, high: float = 1e4, num: int = 241,
-                    steps: int = 300):
+def large_step_scan(p1: float = 0.75, alpha: float = 0.95, low: float = 10.0, high: float = 1e4, num: int = 121,
+                    steps: int = 100):
     """Finite-eta runs against the perceptron limit on a log grid of step sizes.
 
     Returns a dict of NumPy arrays over the grid ``eta``: ``last_error`` (last misclassified step of
