@@ -370,7 +370,7 @@ assert ledger.check("loss-ratio-zipf2", ratio_a2, lower=1.00, upper=1.10, sectio
                     claim="L(W_t) M eta t / (N (M - 1)) at eta = 1, t = 1e5 with Zipf exponent 2 (independent of p)")
 assert ledger.check("loss-ratio-zipf1-vs-zipf2", abs(ratio_a2 - ratio_a1), upper=0.05, section=section,
                     claim="|ratio (Zipf 2) - ratio (Zipf 1)| at eta = 1, t = 1e5")
-assert ledger.check("loss-ratio-bump", bump.min().item(), lower=1.5, section=section,
+assert ledger.check("loss-ratio-bump", bump.min().item(), lower=1.6, section=section,
                     claim="min over eta in {0.1, 1, 10} of the largest ratio L(W_t) M eta t / (N (M - 1)) over 1 <= t <= 1e5 (the bump)")
 assert ledger.check("loss-ratio-bump-in-window", bump.max().item(), upper=2.0, section=section,
                     claim="max over eta in {0.1, 1, 10} of the bump height (inside the figure's y-range [0, 2])")
@@ -473,8 +473,8 @@ ledger.quote("final_lag", lag[-1], "{:.2f}")
 section = "Rare tokens lag by log(p_max / p(x))"
 assert ledger.check("lag-log-ratio", lag_error, upper=0.02, section=section, reference=PAPER,
                     claim="max over tokens and Zipf a in {1, 2} of |m_t(1) - m_t(x) - log(p(1)/p(x))| at eta = 1, t = 1e5")
-assert ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.5, section=section,
-                    claim="the rarest token's largest lag minus its final lag (transient overshoot)")
+assert ledger.check("lag-overshoots", peak_lag - lag[-1].item(), lower=0.97, section=section,
+                    claim="the rarest token's largest lag minus its final lag (transient overshoot of about one logit)")
 
 # %% [markdown]
 # ```{glue:figure} particles-rare-lag

@@ -614,12 +614,12 @@ ledger.quote("final_1000", final[-1], "{:.1e}")
 section = "The large-step limit, and where it applies"
 assert ledger.check("limit-follows-from-eta-c", follows_from_c and bool(band[0] <= eta_c <= band[1]), section=section,
                     claim="the runs misclassify a token only at t = 1 (as the limit) for every grid eta >= eta_c, and eta_c lies between the eta where rho = 1 and where rho = 0.1")
-assert ledger.check("limit-fails-below-band", int(last_error[lower_regime].min()), lower=5, section=section,
-                    claim="for every grid eta below the eta where rho = 1 (10 <= eta < 84), the last misclassified step is >= 5 (the limit says 1)")
+assert ledger.check("limit-fails-below-band", int(last_error[lower_regime].min()), lower=7.5, section=section,
+                    claim="for every grid eta below the eta where rho = 1 (10 <= eta < 84), the last misclassified step is >= 8 (the limit says 1)")
 assert ledger.check("spike-height-limit-large", float(np.abs(scan["spike_ratio"][large] - 1).max()), upper=0.01, section=section,
                     claim="max over grid eta >= 200 of |max_t L(W_t) / (eta x the limit's largest loss) - 1|")
-assert ledger.check("spike-height-not-limit-100", float(scan["spike_ratio"][k100]), lower=1.5, section=section,
-                    claim="eta = 100: largest loss / (eta x the limit's largest loss): the limit underestimates the spikes by half or more")
+assert ledger.check("spike-height-not-limit-100", float(scan["spike_ratio"][k100]), lower=2.05, section=section,
+                    claim="eta = 100: largest loss / (eta x the limit's largest loss): the spikes are more than twice what the limit predicts")
 assert ledger.check("limit-deviation-large", float(scan["deviation"][large].max()), upper=0.01, section=section,
                     claim="max over grid eta >= 200 and t <= 100 of |m_t / eta - n_t|")
 exercise_150 = int(chapter.last_error_step(tp.margin_trajectory(0.75, 0.95, 150.0, 50)))
