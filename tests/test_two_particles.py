@@ -168,3 +168,113 @@ def test_bad_input():
         tp.first_step_margins(0.7, 0.5, float("nan"))
     with pytest.raises(ValueError, match="E must have d = 2 columns"):
         landscape.zero_error_region(torch.eye(3), data.targets(3, "mod", 2), (-1, 1), (-1, 1))
+
+
+# --- issue 21: no hang, no silent inf / NaN, clear errors ------------------------------------
+
+
+def _threshold_high_precision(p1: float, alpha: float) -> float:
+    """eta* from the one-step loss itself, in 80-digit arithmetic (mpmath), on the exact float inputs."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(80):
+        P1, A = mpmath.mpf(p1), mpmath.mpf(alpha)
+        P2 = 1 - P1
+        a, b = P1 - A * P2, P2 - A * P1
+
+        def excess(eta):
+            return P1 * mpmath.log1p(mpmath.exp(-eta * a)) + P2 * mpmath.log1p(mpmath.exp(-eta * b)) - mpmath.log(2)
+
+        # A bracket from the signs of the excess: negative just above 0, positive far out.
+        low, high = mpmath.mpf("1e-3"), mpmath.mpf(1)
+        while excess(high) <= 0:
+            high *= 2
+        return float(mpmath.findroot(excess, (low, high), solver="anderson"))
+
+
+@pytest.mark.parametrize(
+    "p1, alpha",
+    [(0.5 + 1e-10, 1.0), (0.5 + 1e-8, 1.0), (0.5 + 1e-6, 1.0), (0.5 + 1e-4, 0.9999), (0.75, 0.95), (0.75, 0.5),
+     (0.9, 0.12), (0.6, 0.999999), (0.3, 0.95)],
+)
+def test_spike_threshold_matches_high_precision(p1, alpha):
+    assert tp.spike_threshold(p1, alpha) == pytest.approx(_threshold_high_precision(p1, alpha), rel=1e-12)
+
+
+@pytest.mark.parametrize("eps", [1e-10, 1e-8, 1e-6, 1e-5])
+def test_spike_threshold_near_one_half_against_its_series(eps):
+    """alpha = 1, p1 = 1/2 + eps: lc(eps eta) = 2 eps^2 eta, so eta* = 4 + (32/3) eps^2 + O(eps^4)."""
+    p1 = 0.5 + eps
+    e = p1 - 0.5  # the eps the float p1 actually carries
+    assert tp.spike_threshold(p1, 1.0) == pytest.approx(4.0 + 32.0 / 3.0 * e**2, rel=1e-14)
+
+
+def test_spike_threshold_returns_quickly_everywhere():
+    """Every loop is bounded: a sweep over hard corners (p1 -> 1/2, alpha -> 1, alpha p1 -> p2) returns finite values."""
+    import time
+
+    start = time.perf_counter()
+    for p1 in (0.5 + 1e-15, 0.5 + 1e-12, 0.5 + 1e-9, 0.51, 0.99, 1 - 1e-12):
+        for alpha in (1.0, 1 - 1e-12, 0.999, 0.5):
+            star = tp.spike_threshold(p1, alpha)
+            a, b = p1 - alpha * (1 - p1), (1 - p1) - alpha * p1
+            assert (star == math.inf) == (min(a, b) >= 0) or math.isfinite(star)
+            assert star > 0
+    assert time.perf_counter() - start < 5.0
+
+
+def test_margin_trajectory_with_a_huge_step_is_finite_and_exact():
+    m = tp.margin_trajectory(0.75, 0.95, 1e308, 3)
+    assert torch.isfinite(m).all()
+    limit = tp.large_step_limit(0.75, 0.95, 3)
+    assert torch.allclose(m / 1e308, limit, rtol=1e-12, atol=1e-15)
+
+
+def test_margin_trajectory_overflow_is_a_clear_error():
+    # alpha = 1, p1 = 0.6: the limit oscillates with |n| up to 1 and steps of 1.2 in n, so at eta = 1.7e308
+    # the step from m_2 to m_3 (1.2 eta) leaves the float64 range: a ValueError, not inf or NaN.
+    with pytest.raises(ValueError, match=r"overflow float64 at step 3 with step_size = 1.7e\+308"):
+        tp.margin_trajectory(0.6, 1.0, 1.7e308, 10)
+    assert torch.isfinite(tp.margin_trajectory(0.6, 1.0, 1e307, 10)).all()
+
+
+def test_two_particles_refuses_tensors_that_require_grad_where_it_runs_numpy():
+    p1 = torch.tensor(0.75, dtype=torch.float64, requires_grad=True)
+    eta = torch.tensor([1.0, 10.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match=r"p1 requires grad, but margin_trajectory runs its recursion in NumPy"):
+        tp.margin_trajectory(p1, 0.95, 1.0, 3)
+    with pytest.raises(ValueError, match=r"step_size requires grad, but time_to_accuracy"):
+        tp.time_to_accuracy(0.75, 0.95, eta)
+    # first_perfect returns integer times: it accepts (and detaches) margins that require grad.
+    m = tp.margin_trajectory(0.75, 0.95, 10.0, 20).requires_grad_()
+    assert tp.first_perfect(m).item() == tp.first_perfect(m.detach()).item()
+
+
+def test_margin_step_and_loss_are_differentiable():
+    """Plain torch: autograd through one step and the loss matches a central finite difference."""
+    m0 = torch.tensor([0.3, -0.2], dtype=torch.float64, requires_grad=True)
+    eta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    loss = tp.loss_from_margins(tp.margin_step(m0, 0.7, 0.9, eta), 0.7)
+    grad_m, grad_eta = torch.autograd.grad(loss, (m0, eta))
+
+    def f(m, e):
+        return tp.loss_from_margins(tp.margin_step(m, 0.7, 0.9, e), 0.7).item()
+
+    h = 1e-6
+    fd_eta = (f(m0.detach(), 2.0 + h) - f(m0.detach(), 2.0 - h)) / (2 * h)
+    assert grad_eta.item() == pytest.approx(fd_eta, rel=1e-7)
+    for i in range(2):
+        d = torch.zeros(2, dtype=torch.float64)
+        d[i] = h
+        fd = (f(m0.detach() + d, 2.0) - f(m0.detach() - d, 2.0)) / (2 * h)
+        assert grad_m[i].item() == pytest.approx(fd, rel=1e-7)
+
+
+def test_mismatched_batches_are_clear_errors():
+    with pytest.raises(ValueError, match=r"margins has batch shape \(3,\) .* does not broadcast against the shape \(2,\)"):
+        tp.margin_step(torch.zeros(3, 2), f64([0.6, 0.7]), 0.95, 1.0)
+    with pytest.raises(ValueError, match=r"margins has batch shape \(3,\) .* does not broadcast against the shape \(2,\)"):
+        tp.loss_from_margins(torch.zeros(3, 2), f64([0.6, 0.7]))
+    with pytest.raises(ValueError, match=r"margins has batch shape \(4,\)"):
+        tp.zero_one_from_margins(torch.zeros(4, 2), f64([0.6, 0.7, 0.8]))
+    # Broadcasting batches are fine: (3, 1, 2) margins against (4,) parameters give (3, 4, 2).
+    assert tp.margin_step(torch.zeros(3, 1, 2), f64([0.6, 0.7, 0.8, 0.9]), 0.5, 1.0).shape == (3, 4, 2)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import ipywidgets as w
 import matplotlib as mpl
 import numpy as np
+import torch
 
-from ... import data, particles
+from ... import data, memory, particles, tiers, train
 from ...viz import gallery, style
 from ...viz.widgets import figure_widget, slider
 
@@ -33,29 +34,43 @@ def _token_colors(n: int):
 
 
 def draw_margins(margins, freqs, num_classes, step_sizes, theory: bool = True, ncols: int | None = None):
-    """Margins m_t(x) against t (log axis), one panel per step size, with log(eta p(x) M t) dashed."""
+    """Margins m_t(x) against t (log axis), one panel per step size, with log(eta p(x) M t) dashed.
+
+    The panels share their y-axis (the text compares the shift between them) and one colour bar
+    names the tokens (x = 1 is the most frequent).
+    """
     m, p = style.to_numpy(margins), style.to_numpy(freqs)
     S, T = m.shape[0], m.shape[1] - 1
     ncols = ncols or min(S, 4)
     nrows = -(-S // ncols)
-    fig, axes = style.figure(ncols=ncols, nrows=nrows, width=2.7 * ncols + 0.8, height=2.7 * nrows + 0.5)
+    fig, axes = style.figure(ncols=ncols, nrows=nrows, width=2.7 * ncols + 1.4, height=2.7 * nrows + 0.6, sharey=True)
     t = _times(T)
     colors = _token_colors(len(p))
+    bottom = min(0.0, float(m[:, t].min())) - 0.5
+    # Shared top: the highest prediction log(eta p M T) plus a margin; the largest steps' most frequent
+    # tokens may start above it (m_1 = eta p(x)), which the chapter's caption says.
+    top = float(np.log(max(step_sizes) * p.max() * num_classes * T)) + 1.0
     for i, ax in enumerate(axes.flat):
         if i >= S:
             fig.delaxes(ax)
             continue
         for x in range(len(p)):
-            label = f"x = {x + 1}" if x in (0, len(p) - 1) else None
-            ax.plot(t, m[i, t, x], color=colors[x], linewidth=1.2, label=label)
+            ax.plot(t, m[i, t, x], color=colors[x], linewidth=1.2, label="GD" if x == 0 else None)
             if theory:
-                ax.plot(t, np.log(step_sizes[i] * p[x] * num_classes * t), color=colors[x], linewidth=0.8, linestyle="--")
+                ax.plot(t, np.log(step_sizes[i] * p[x] * num_classes * t), color=colors[x], linewidth=0.8, linestyle="--",
+                        label=r"$\log(\eta p(x) M t)$" if x == 0 else None)
         ax.set_xscale("log")
-        ax.set_ylim(bottom=min(0.0, m[i, t].min()) - 0.5)
+        ax.set_ylim(bottom, top)
         ax.set_title(f"η = {step_sizes[i]:g}")
         ax.set_xlabel("step t")
         ax.set_ylabel("margin $m_t(x)$")
-    axes.flat[0].legend(loc="upper left", title="solid: GD, dashed: log(ηpMt)", title_fontsize=7)
+    axes.flat[0].legend(loc="upper left", fontsize=7)
+    n = len(p)
+    mappable = mpl.cm.ScalarMappable(norm=mpl.colors.Normalize(vmin=0.5, vmax=n + 0.5),
+                                     cmap=mpl.colors.ListedColormap(colors))
+    bar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.85, pad=0.02)
+    bar.set_label("token x (1 = most frequent)")
+    bar.set_ticks([1, n] if n > 2 else list(range(1, n + 1)))
     return fig
 
 
@@ -214,3 +229,71 @@ def rare_lag_figure():
     m1, p1 = chapter_margins(1.0)
     m2, p2 = chapter_margins(2.0)
     return draw_rare_lag(m1[1], p1, {1.0: (m1[1], p1), 2.0: (m2[1], p2)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Computations the chapter runs (kept here so that its code cells stay short)
+# ---------------------------------------------------------------------------------------------
+
+
+def reductions_vs_gd(E, U, freqs, targets, step_sizes, steps: int):
+    """Largest deviation of (particle recursion, score recursion) from ``train.gd`` over the run.
+
+    Particles: Z_T against E W_T^T, margins and losses at every t; scores: s_T against the scores of
+    W_T, and margins at every t. Returns two floats.
+    """
+    with tiers.threads(1):  # thousands of tiny tensor operations: one thread is fastest
+        gd = train.gd(E, U, freqs, targets, step_sizes, steps=steps, show_progress=False)
+        run = particles.particle_gd(E, U, freqs, targets, step_sizes, steps=steps, show_progress=False)
+        scores_run = particles.score_gd(E, U, freqs, targets, step_sizes, steps=steps, show_progress=False)
+    particle_error = max((run.Z_final - E @ gd.W_final.transpose(-1, -2)).abs().max().item(),
+                         (run.margins - gd.margins).abs().max().item(), (run.loss - gd.loss).abs().max().item())
+    score_error = max((scores_run.scores_final - memory.scores(gd.W_final, E, U)).abs().max().item(),
+                      (scores_run.margins - gd.margins).abs().max().item())
+    return particle_error, score_error
+
+
+def orthonormal_checks(gd_margins, gd_loss, scalar, freqs, num_classes, step_sizes) -> dict:
+    """What the chapter checks on GD with orthonormal embeddings (margins (S, T, N), loss (S, T)) against the
+    scalar recursion ``scalar`` (S, T + 1, N); the last step size is the one (1000) where float64 stalls.
+
+    rise_low / rise_high: min / max over the other step sizes, t and x of (m_{t+1} - m_t) divided by the
+    predicted increment eta p M / (e^{m_t} + M - 1), a ratio of order 1 that rounding cannot push to 0.
+    """
+    M = num_classes
+    m = gd_margins
+    eta = torch.as_tensor(step_sizes, dtype=torch.float64)[:, None, None]
+    rises = m.diff(dim=1)                                             # (S, T - 1, N)
+    before = m[:, :-1]
+    predicted = eta * freqs * M / (torch.exp(before) + M - 1)
+    ratio = rises[:-1] / predicted[:-1]
+    stalled = rises <= 0
+    true_step = eta * freqs * M * torch.exp(-before) / (1 + (M - 1) * torch.exp(-before))
+    loss_change = (gd_loss.diff(dim=1) / gd_loss[:, :-1])[:-1]
+    return {
+        "scalar_error": ((scalar[:, :-1] - m).abs() / m.abs().clamp(min=1.0)).max().item(),
+        "rise_low": ratio.min().item(),
+        "rise_high": ratio.max().item(),
+        "rise_1000": rises[-1].min().item(),
+        "n_stalled": int(stalled.sum()),
+        "n_token_steps": stalled[-1].numel(),
+        "stalled_relative": (true_step[stalled] / before[stalled]).max().item() if stalled.any() else 0.0,
+        "stalls_only_at_1000": bool(not stalled[:-1].any()),
+        "loss_drop": loss_change.max().item(),
+        "first_step": ((m[:, 1] - eta[:, 0] * freqs).abs() / (eta[:, 0] * freqs)).max().item(),
+        "m1_low_1000": m[-1, 1].min().item(),
+        "m1_high_1000": m[-1, 1].max().item(),
+    }
+
+
+def loss_ratio(loss, step_size: float, t: int, n: int = N_TOKENS, num_classes: int = N_TOKENS) -> float:
+    """L(W_t) M eta t / (N (M - 1)) for the chapter's run with ``step_size`` (loss (4, T + 1) over STEP_SIZES)."""
+    k = STEP_SIZES.index(step_size)
+    return loss[k, t].item() * num_classes * step_size * t / (n * (num_classes - 1))
+
+
+def loss_ratio_curves(loss, n: int = N_TOKENS, num_classes: int = N_TOKENS):
+    """The whole curves L(W_t) M eta t / (N (M - 1)) for t = 1 .. T, one row per step size of STEP_SIZES."""
+    t = torch.arange(1, loss.shape[-1], dtype=torch.float64)
+    eta = torch.tensor(STEP_SIZES, dtype=torch.float64)[:, None]
+    return loss[:, 1:] * num_classes * eta * t / (n * (num_classes - 1))
