@@ -6,7 +6,7 @@ just computed::
     ledger = claims.Ledger("particles", title="Particles")
     assert ledger.check("log-slope", slope.min(), lower=0.99, upper=1.02,
                  claim="margins grow like log t", section="Orthonormal embeddings",
-                 reference="Cabannes et al. 2024, Thm. 1")
+                 reference="Cabannes et al. 2024")
 
 ``check`` returns True when the claim holds and raises :class:`ClaimFailed` (an
 ``AssertionError`` that carries the measured value and the bound) when it does not,
