@@ -62,7 +62,7 @@ def test_glued_numbers_are_their_values():
     for path in _generated():
         chapter = ROOT / path.relative_to(NOTEBOOKS).with_suffix(".py")
         executed = BUILD / "jupyter_execute" / path.relative_to(NOTEBOOKS)
-        glued = markdown.glue_values(nbformat.read(executed, as_version=4))
+        glued = markdown.executed_glue(executed)
         names = set(re.findall(r"\{glue(?::text)?\}`([\w-]+)", chapter.read_text(encoding="utf8")))
         assert names <= set(glued), f"{chapter.name}: names used but not glued in the build: {sorted(names - set(glued))}"
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")

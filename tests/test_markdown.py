@@ -97,3 +97,15 @@ def test_read_bib():
     bib = "@article{a1,\n  author = {Amit, D. and Gutfreund, H. and Sompolinsky, H.},\n  year = {1985},\n}\n" \
           "@book{b2,\n  author = {John Hopfield},\n  year = 1982,\n}\n"
     assert markdown.read_bib(bib) == {"a1": ("Amit et al.", "1985"), "b2": ("Hopfield", "1982")}
+
+
+def test_executed_glue_reads_the_glue_store(tmp_path):
+    import json
+
+    notebook = tmp_path / "chapter.ipynb"
+    notebook.write_text(json.dumps({"cells": []}))
+    (tmp_path / "chapter.glue.json").write_text(json.dumps({"x": {"data": {"text/plain": "'1.00'"}, "metadata": {}}}))
+    values = markdown.executed_glue(notebook)
+    assert values == {"x": "'1.00'"}
+    ctx = markdown.Context(glue=values)
+    assert markdown.convert(ctx, "overlap {glue:text}`x`") == "overlap 1.00"

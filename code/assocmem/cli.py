@@ -181,7 +181,7 @@ def _notebooks(args) -> int:
     out = Path(args.out)
     for path in chapters:
         notebook = jupytext.read(path)
-        glue = markdown.glue_values(nbformat.read(executed[path], as_version=4)) if executed[path].is_file() else {}
+        glue = markdown.executed_glue(executed[path])
         context = markdown.Context(base_url=base, glue=glue, labels=labels, citations=citations)
         markdown.convert_notebook(notebook, context)
         install = nbformat.v4.new_code_cell(cell, metadata={"tags": ["remove-cell", INSTALL_MARKER]})

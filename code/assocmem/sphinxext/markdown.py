@@ -73,6 +73,33 @@ def glue_values(notebook) -> dict:
     return values
 
 
+def glue_from_json(data: dict) -> dict:
+    """``name -> text/plain`` from the ``<doc>.glue.json`` myst-nb writes next to the executed notebook.
+
+    (myst-nb takes the glue outputs out of the executed notebook it writes, and keeps them there.)
+    """
+    values = {}
+    for name, output in data.items():
+        text = (output.get("data") or {}).get("text/plain")
+        if text is not None:
+            values[name] = "".join(text) if isinstance(text, list) else text
+    return values
+
+
+def executed_glue(executed_notebook) -> dict:
+    """Glued values of a chapter from its executed notebook path (``.../<doc>.ipynb``) and its ``.glue.json``."""
+    from pathlib import Path
+
+    path = Path(executed_notebook)
+    values = {}
+    if path.is_file():
+        values |= glue_values(json.loads(path.read_text(encoding="utf8")))
+    store = path.with_suffix(".glue.json")
+    if store.is_file():
+        values |= glue_from_json(json.loads(store.read_text(encoding="utf8")))
+    return values
+
+
 def read_bib(text: str) -> dict:
     """``key -> (authors, year)`` of a BibTeX file, enough for "Hopfield 1982" / "Amit et al. 1985"."""
     found = {}
@@ -320,4 +347,4 @@ def dump_labels(labels: dict) -> str:
 
 
 __all__ = ["Context", "pages_url", "glue_values", "read_bib", "convert", "convert_inline", "convert_blocks",
-           "convert_notebook", "labels_from_env", "raw_myst", "RAW_MYST"]
+           "convert_notebook", "labels_from_env", "glue_from_json", "executed_glue", "raw_myst", "RAW_MYST"]

@@ -50,7 +50,7 @@ def _page_buttons(app, pagename, templatename, context, doctree):
         target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         notebook = nbformat.read(executed, as_version=4)
-        markdown.convert_notebook(notebook, _context(app, notebook))
+        markdown.convert_notebook(notebook, _context(app, notebook, executed))
         nbformat.write(notebook, target)
         url = f"{context['pathto']('_sources', 1)}/{pagename}.ipynb"
         for button in _walk(buttons):
@@ -78,7 +78,7 @@ def _labels(app) -> dict:
     return cached
 
 
-def _context(app, notebook) -> markdown.Context:
+def _context(app, notebook, executed: Path) -> markdown.Context:
     repository = (getattr(app.config, "html_theme_options", {}) or {}).get("repository_url", "")
     base = getattr(app.config, "html_baseurl", "") or (markdown.pages_url(repository) if repository else "")
     if base and not base.endswith("/"):
@@ -88,7 +88,7 @@ def _context(app, notebook) -> markdown.Context:
         path = Path(app.srcdir) / bib
         if path.is_file():
             citations |= markdown.read_bib(path.read_text(encoding="utf8"))
-    return markdown.Context(base_url=base, glue=markdown.glue_values(notebook), labels=_labels(app), citations=citations)
+    return markdown.Context(base_url=base, glue=markdown.glue_values(notebook) | markdown.executed_glue(executed), labels=_labels(app), citations=citations)
 
 
 def _write_labels(app, exception) -> None:
