@@ -195,7 +195,9 @@ _WIDGETS = """
 const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
 const rendered = document.querySelectorAll('.jupyter-widgets .widget-output img, .jupyter-widgets img, .widget-output img');
 const shown = Array.from(rendered).filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().height > 0);
-return {views: views.length, figures: shown.length,
+// A progress bar (tqdm, shown when a computation of the build ran long) is a widget with no figure.
+const bars = document.querySelectorAll('.jupyter-widgets .widget-hprogress, .jupyter-widgets .widget-progress');
+return {views: views.length - bars.length, figures: shown.length, bars: bars.length,
         containers: document.querySelectorAll('.jupyter-widgets').length};
 """
 
