@@ -111,7 +111,7 @@ class ClaimLedger(SphinxDirective):
             link = section_link("", "", internal=True, refdoc=docname, section="")
             link += nodes.Text(title)
             heading += link
-            table = nodes.table(classes=["claim-ledger"])
+            table = nodes.table(classes=["claim-ledger", "colwidths-given"])  # the widths below reach the HTML
             widths = [17, 43, 14, 9, 12, 5]
             group = nodes.tgroup(cols=len(widths))
             table += group
