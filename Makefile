@@ -3,7 +3,9 @@
 #   make test   create .venv, install, run unit tests, every chapter under nbval, the book
 #               build, and the real-browser test of the built book (headless Chromium)
 # Other targets:
-#   make notebooks         every chapter as .ipynb with an install cell, under notebooks/ (for Colab)
+#   make notebooks         every chapter as .ipynb with an install cell, under notebooks/ (for Colab;
+#                          plain Markdown with the build's numbers: needs `make build` first)
+#   make notebook-check    the generated notebooks: no raw MyST; a cheap chapter executed shows every figure
 #   make figures           every figure of the book as PNG under figures/ (TIER=paper for the paper's sizes)
 #   make book-nosolutions  the book without exercise solutions, under _build/nosolutions/html
 #   make browser           only the browser test (needs a build, chromium and chromium-driver)
@@ -14,7 +16,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TIER ?= ci
 
-.PHONY: book test unit chapters build browser notebooks figures book-nosolutions mutants clean
+.PHONY: book test unit chapters build browser notebooks notebook-check figures book-nosolutions mutants clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +27,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP) build
 
+# --all: every page is read again, so every chapter is executed again (execute_notebooks: force),
+# also after an edit of the package alone: the published figures always come from the code as it is.
 build:
-	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/jupyter-book build . -W --keep-going --all
 	@echo "Book built: open _build/html/index.html"
 
 unit: $(STAMP)
@@ -44,7 +48,10 @@ mutants: $(STAMP)
 	$(BIN)/python tests/mutants.py
 
 notebooks: $(STAMP)
-	$(BIN)/python -m assocmem notebooks --toc _toc.yml --out notebooks
+	$(BIN)/python -m assocmem notebooks --toc _toc.yml --out notebooks --build _build
+
+notebook-check: $(STAMP)
+	$(BIN)/python -m pytest tests/notebook_check.py
 
 figures: $(STAMP)
 	$(BIN)/python -m assocmem figures --tier $(TIER) --out figures
@@ -53,13 +60,14 @@ book-nosolutions: $(STAMP)
 	mkdir -p _build/nosolutions
 	sed 's/^\( *hide_solutions:\).*/\1 true/' _config.yml > _build/nosolutions/_config.yml
 	grep -q 'hide_solutions: true' _build/nosolutions/_config.yml
-	$(BIN)/jupyter-book build . -W --keep-going --config _build/nosolutions/_config.yml --path-output _build/nosolutions
+	$(BIN)/jupyter-book build . -W --keep-going --all --config _build/nosolutions/_config.yml --path-output _build/nosolutions
 	@echo "Book without solutions: open _build/nosolutions/_build/html/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests book
-	$(MAKE) notebooks
 	$(MAKE) build
+	$(MAKE) notebooks
+	$(MAKE) notebook-check
 	$(MAKE) browser
 
 clean:

@@ -15,6 +15,8 @@ so that it contacts nothing outside this machine (every host but 127.0.0.1 is ma
   or in the repository;
 - ``link``: every link inside the book leads to an existing page (and anchor);
 - ``figure-background``: every figure image is opaque, so it reads on the dark theme too;
+- ``static-widget``: every static widget (precomputed frames, assocmem.viz.widgets) shows
+  exactly one loaded image;
 
 and saves a screenshot per page under ``_build/screens/`` (chapters also in dark mode).
 ``test_checker_catches_breakage`` breaks one thing of each kind in a copy of the build and
@@ -45,7 +47,7 @@ SCREENS = ROOT / "_build" / "screens"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 INSTALL_HINT = "install them with: sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
-KINDS = ("console", "math", "image", "alt", "widget", "buttons", "link", "figure-background")
+KINDS = ("console", "math", "image", "alt", "widget", "static-widget", "buttons", "link", "figure-background")
 IGNORED_CONSOLE = ("favicon.ico",)
 
 
@@ -193,8 +195,19 @@ _WIDGETS = """
 const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
 const rendered = document.querySelectorAll('.jupyter-widgets .widget-output img, .jupyter-widgets img, .widget-output img');
 const shown = Array.from(rendered).filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().height > 0);
-return {views: views.length, figures: shown.length,
+// A progress bar (tqdm, shown when a computation of the build ran long) is a widget with no figure.
+const bars = document.querySelectorAll('.jupyter-widgets .widget-hprogress, .jupyter-widgets .widget-progress');
+return {views: views.length - bars.length, figures: shown.length, bars: bars.length,
         containers: document.querySelectorAll('.jupyter-widgets').length};
+"""
+
+_STATIC_WIDGETS = """
+return Array.from(document.querySelectorAll('.assocmem-static-widget')).map(box => {
+  const shown = Array.from(box.querySelectorAll('.assocmem-static-frames img')).filter(
+    img => !img.hidden && img.getBoundingClientRect().height > 0);
+  return {shown: shown.length, loaded: shown.filter(img => img.complete && img.naturalWidth > 0).length,
+          inputs: box.querySelectorAll('input[type=range][data-control]').length};
+});
 """
 
 _LINKS = """
@@ -308,6 +321,10 @@ def check_site(site: Path = BUILD, repo: Path = ROOT, screens: Path | None = SCR
                 widgets = driver.execute_script(_WIDGETS)
                 if widgets["figures"] < widgets["views"]:
                     problems.append(Problem(page, "widget", f"{widgets['views']} widget(s) embedded, {widgets['figures']} default figure(s) visible"))
+            for index, box in enumerate(driver.execute_script(_STATIC_WIDGETS)):
+                if box["shown"] != 1 or box["loaded"] != 1:
+                    problems.append(Problem(page, "static-widget", f"static widget {index + 1} shows {box['shown']} image(s), "
+                                                                   f"{box['loaded']} loaded (expected exactly one)"))
             driver.execute_script("window.scrollTo(0, document.body.scrollHeight); document.querySelectorAll('img').forEach(i => i.loading = 'eager');")
             try:
                 WebDriverWait(driver, 10).until(lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)"))
@@ -432,3 +449,95 @@ def test_reproducibility_page_lists_every_claim():
                 assert f'id="{row_id}"' in text, f"claim {claim['claim_id']!r} of {docname} is not on {ledger_pages[0]}"
     rows = len(re.findall(r'<tr class="[^"]*" id="claim-|<tr id="claim-', text))
     assert expected > 0 and rows == expected, f"{rows} rows on the page for {expected} recorded claims"
+
+
+# --- static widgets, small screens, long tables (issue 13) ----------------------------
+
+_MOVE_SLIDER = """
+const box = document.querySelector('.assocmem-static-widget');
+const input = box && box.querySelector('input[type=range][data-control]');
+if (!input) return null;
+const visible = () => Array.from(box.querySelectorAll('.assocmem-static-frames img')).filter(i => !i.hidden).map(i => i.src);
+const output = () => input.closest('.assocmem-static-control').querySelector('output').textContent;
+const before = {src: visible(), label: output(), value: input.value};
+input.value = String(Number(input.value) === Number(input.max) ? 0 : Number(input.max));
+input.dispatchEvent(new Event('input', {bubbles: true}));
+const after = {src: visible(), label: output(), value: input.value};
+const disabled = Array.from(box.querySelectorAll('.assocmem-static-disabled')).map(
+  d => ({disabled: d.querySelector('input').disabled, note: d.textContent}));
+return {before, after, disabled};
+"""
+
+
+def _static_widget_pages(site: Path) -> list[str]:
+    return [p for p in pages(site) if 'class="assocmem-static-widget"' in (site / p).read_text(encoding="utf8")]
+
+
+def test_static_widget_slider_switches_the_figure():
+    """On the static page, moving a widget's slider shows another precomputed figure (no kernel)."""
+    _require_browser_and_build()
+    found = _static_widget_pages(BUILD)
+    assert found, "no page of the build has a static widget"
+    from assocmem.viz.widgets import LIVE_NOTE
+
+    with serve(BUILD) as base, browser() as driver:
+        for page in found:
+            driver.get(base + page)
+            result = driver.execute_script(_MOVE_SLIDER)
+            if result is None:
+                continue  # a widget with every control disabled
+            assert len(result["before"]["src"]) == 1 and len(result["after"]["src"]) == 1, (page, result)
+            assert result["before"]["src"] != result["after"]["src"], f"{page}: the figure did not change"
+            assert result["before"]["label"] != result["after"]["label"], f"{page}: the readout did not change"
+            for control in result["disabled"]:
+                assert control["disabled"] and LIVE_NOTE in control["note"], (page, control)
+
+
+_LAYOUT = """
+const width = window.innerWidth;
+const out = {page: document.documentElement.scrollWidth, width: width, overlaps: [], wide: [], tables: []};
+document.querySelectorAll('.math-wrapper, div.math').forEach(box => {
+  const eq = box.querySelector('mjx-container');
+  const number = box.querySelector('.eqno');
+  if (!eq) return;
+  const a = eq.getBoundingClientRect();
+  if (number) {
+    const b = number.getBoundingClientRect();
+    const inter = Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) *
+                  Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+    if (inter > 4) out.overlaps.push(number.textContent.trim());
+  }
+  const inner = eq.firstElementChild || eq;
+  if (inner.getBoundingClientRect().width > box.clientWidth + 2) out.wide.push((eq.getAttribute('aria-label') || eq.textContent).slice(0, 60));
+});
+document.querySelectorAll('table.claim-ledger').forEach(t => {
+  const holder = t.parentElement;
+  out.tables.push({table: t.scrollWidth, room: holder.clientWidth, holderScroll: holder.scrollWidth});
+});
+return out;
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_pages_fit_small_and_wide_screens(width):
+    """No sideways scroll of a page, no equation number over its formula; the claim tables fit at 1280 px."""
+    _require_browser_and_build()
+    problems = []
+    with serve(BUILD) as base, browser(width=width, height=900) as driver:
+        for page in pages(BUILD):
+            driver.get(base + page)
+            driver.set_script_timeout(30)
+            driver.execute_async_script(_MATH_READY)
+            driver.execute_script("return new Promise(r => setTimeout(r, 300))")
+            layout = driver.execute_script(_LAYOUT)
+            if layout["page"] > layout["width"] + 2:
+                problems.append(f"{page} @ {width}px: the page scrolls sideways ({layout['page']} px wide)")
+            for number in layout["overlaps"]:
+                problems.append(f"{page} @ {width}px: equation number {number} covers its formula")
+            if width >= 1280:
+                for table in layout["tables"]:
+                    if table["table"] > table["room"] + 2 or table["holderScroll"] > table["room"] + 2:
+                        problems.append(f"{page} @ {width}px: a claim table is {table['table']} px wide for {table['room']} px")
+                for formula in layout["wide"]:
+                    problems.append(f"{page} @ {width}px: a display equation is wider than the column: {formula!r}")
+    assert not problems, "\n".join(problems)

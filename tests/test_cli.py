@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat
+
+from assocmem.sphinxext import markdown
 import pytest
 
 from assocmem import cli, toc
@@ -87,7 +89,8 @@ def test_bad_tier_is_refused(tmp_path):
 
 
 def test_notebooks_have_an_install_cell_and_the_chapter(tmp_path):
-    assert cli.main(["notebooks", "--toc", str(ROOT / "_toc.yml"), "--out", str(tmp_path)]) == 0
+    assert cli.main(["notebooks", "--toc", str(ROOT / "_toc.yml"), "--out", str(tmp_path), "--build", str(tmp_path / "no-build"),
+                     "--allow-missing-build"]) == 0
     chapters = toc.chapters(ROOT / "_toc.yml")
     assert chapters
     for chapter in chapters:
@@ -99,7 +102,16 @@ def test_notebooks_have_an_install_cell_and_the_chapter(tmp_path):
         assert "pip" in install.source and "git+https://github.com/" in install.source
         compile(install.source, "install", "exec")  # plain Python, no magics needed
         original = jupytext.read(chapter)
-        assert [c.source for c in notebook.cells[1:]] == [c.source for c in original.cells]
+        assert [c.cell_type for c in notebook.cells[1:]] == [c.cell_type for c in original.cells]
+        assert [c.source for c in notebook.cells[1:] if c.cell_type == "code"] == [c.source for c in original.cells if c.cell_type == "code"]
+        for c in notebook.cells:
+            if c.cell_type == "markdown":
+                assert not markdown.raw_myst(c.source), f"{chapter.name}: raw MyST left in a Markdown cell:\n{c.source[:500]}"
+
+
+def test_notebooks_need_a_build(tmp_path, capsys):
+    assert cli.main(["notebooks", "--toc", str(ROOT / "_toc.yml"), "--out", str(tmp_path), "--build", str(tmp_path / "none")]) == 2
+    assert "make build" in capsys.readouterr().err
 
 
 def test_notebooks_without_toc_fails_clearly(tmp_path, capsys):

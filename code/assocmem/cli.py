@@ -12,9 +12,17 @@
 
 ``notebooks``
     Write every chapter of ``_toc.yml`` as a Jupyter notebook with an install cell first, for
-    Colab and for readers without jupytext::
+    Colab and for readers without jupytext, its MyST turned into plain Markdown (glued numbers
+    as their values from the build, cross-references as links to the online book, solutions
+    folded in ``<details>``, admonitions and proofs as quoted blocks: see
+    :mod:`assocmem.sphinxext.markdown`)::
 
-        python -m assocmem notebooks --toc _toc.yml --out notebooks
+        python -m assocmem notebooks --toc _toc.yml --out notebooks [--build _build]
+
+    Needs a build (``make build``): the executed notebooks under ``<build>/jupyter_execute``
+    hold the glued values and ``<build>/labels.json`` the book's labels. Without one it
+    refuses, unless ``--allow-missing-build`` (then numbers are shown by their glue name).
+    The notebooks carry no outputs: each shows its figures when run.
 """
 
 from __future__ import annotations
@@ -161,6 +169,8 @@ def _notebooks(args) -> int:
     import nbformat
     import yaml
 
+    from .sphinxext import markdown
+
     toc = Path(args.toc)
     try:
         chapters = toc_chapters(toc)
@@ -171,15 +181,32 @@ def _notebooks(args) -> int:
         print(f"error: --toc {str(toc)!r} lists no chapter file (.py) to write", file=sys.stderr)
         return 2
     root = toc.parent
+    build = Path(args.build) if args.build else root / "_build"
     config = yaml.safe_load((root / "_config.yml").read_text()) if (root / "_config.yml").is_file() else {}
     repo = (config.get("repository") or {}).get("url", "https://github.com/assocmem/assocmem-book")
     branch = (config.get("repository") or {}).get("branch", "main")
+    base = ((config.get("sphinx") or {}).get("config") or {}).get("html_baseurl") or markdown.pages_url(repo)
+    labels_file = build / "labels.json"
+    executed = {path: build / "jupyter_execute" / path.relative_to(root).with_suffix(".ipynb") for path in chapters}
+    missing = [str(p) for p in [labels_file, *executed.values()] if not p.is_file()]
+    if missing and not args.allow_missing_build:
+        print(f"error: notebooks needs a build of the book for the glued values and labels; missing: {', '.join(missing)}. "
+              "Run `make build` first (or pass --allow-missing-build)", file=sys.stderr)
+        return 2
+    labels = json.loads(labels_file.read_text()) if labels_file.is_file() else {}
+    citations = {}
+    for bib in config.get("bibtex_bibfiles", []) or []:
+        if (root / bib).is_file():
+            citations |= markdown.read_bib((root / bib).read_text(encoding="utf8"))
     cell = install_cell_source(repo, branch, _pins(root / "requirements.txt", ["myst-nb"]))
     out = _output_folder(args.out)
     if out is None:
         return 2
     for path in chapters:
         notebook = jupytext.read(path)
+        glue = markdown.executed_glue(executed[path])
+        context = markdown.Context(base_url=base, glue=glue, labels=labels, citations=citations)
+        markdown.convert_notebook(notebook, context)
         install = nbformat.v4.new_code_cell(cell, metadata={"tags": ["remove-cell", INSTALL_MARKER]})
         notebook.cells.insert(0, install)
         notebook.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
@@ -187,7 +214,7 @@ def _notebooks(args) -> int:
         target = out / path.relative_to(root).with_suffix(".ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
-    print(f"wrote {len(chapters)} notebook(s) under {out}")
+    print(f"wrote {len(chapters)} notebook(s) under {out}" + (" (without a build: glued values missing)" if missing else ""))
     return 0
 
 
@@ -205,6 +232,9 @@ def parser() -> argparse.ArgumentParser:
     nb = commands.add_parser("notebooks", help="write every chapter of _toc.yml as .ipynb with an install cell")
     nb.add_argument("--toc", default="_toc.yml", help="the book's _toc.yml (default: ./_toc.yml)")
     nb.add_argument("--out", default="notebooks", help="output folder (default: notebooks)")
+    nb.add_argument("--build", default=None, help="the book's build folder (default: _build next to the toc)")
+    nb.add_argument("--allow-missing-build", action="store_true",
+                    help="write the notebooks without a build (glued numbers shown by name, labels as plain text)")
     nb.set_defaults(run=_notebooks)
     return top
 

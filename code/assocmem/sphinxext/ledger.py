@@ -10,8 +10,9 @@ What the extension does, in the order of a build:
 3. ``env-get-outdated`` / ``env-before-read-docs``: every page holding a
    ``{claim-ledger}`` directive is re-read on every build, after all other pages, so the
    table sees the records of chapters executed in the same build.
-4. The ``claim-ledger`` directive renders one row per claim: chapter and section (a link),
-   the claim, the paper reference, the measured value, the bound and a pass mark.
+4. The ``claim-ledger`` directive renders one table per chapter (under the chapter's title, a
+   link) with one short row per claim: the section (a link, only where it changes), the claim,
+   the paper reference, the measured value, the bound and a pass mark.
    Section links are resolved in ``doctree-resolved``, once every page has been read.
 """
 
@@ -98,37 +99,57 @@ class ClaimLedger(SphinxDirective):
     def run(self):
         env = self.env
         records = _records(self.env.app, env)
-        table = nodes.table(classes=["claim-ledger"])
-        widths = [18, 30, 16, 12, 12, 5]
-        group = nodes.tgroup(cols=len(widths))
-        table += group
-        for width in widths:
-            group += nodes.colspec(colwidth=width)
-        header = ["Chapter and section", "Claim", "Paper reference", "Measured", "Bound", "Pass"]
-        thead = nodes.thead()
-        group += thead
-        thead += self._row([nodes.Text(text) for text in header])
-        tbody = nodes.tbody()
-        group += tbody
         total = passed = 0
+        chapters = {}
         for docname, chapter in records:
-            for claim in chapter["claims"]:
-                total += 1
-                passed += bool(claim["passed"])
-                link = section_link("", "", internal=True, refdoc=docname, section=claim["section"])
-                link += nodes.Text(f"{chapter['title']} › {claim['section']}")
-                value = claim["value"]
-                measured = str(value).lower() if isinstance(value, bool) else f"{value:.4g}"
-                mark = "✓" if claim["passed"] else "✗"
-                cells = [link, nodes.Text(f"{claim['claim']} ({claim['claim_id']})"), nodes.Text(claim["reference"] or "—"),
-                         nodes.literal(text=measured), nodes.literal(text=claim["bound"]), nodes.Text(mark)]
-                tbody += self._row(cells, ids=[nodes.make_id(f"claim-{chapter['chapter']}-{claim['claim_id']}")])
+            chapters.setdefault((docname, chapter["title"]), []).append(chapter)
+        out = []
+        for (docname, title), parts in chapters.items():
+            # One table per chapter, under its title (a link); one short row per claim, the section
+            # named only where it changes (no repeated paths), so the page fits 1280 px.
+            heading = nodes.rubric(classes=["claim-ledger-chapter"])
+            link = section_link("", "", internal=True, refdoc=docname, section="")
+            link += nodes.Text(title)
+            heading += link
+            table = nodes.table(classes=["claim-ledger", "colwidths-given"])  # the widths below reach the HTML
+            widths = [17, 43, 14, 9, 12, 5]
+            group = nodes.tgroup(cols=len(widths))
+            table += group
+            for width in widths:
+                group += nodes.colspec(colwidth=width)
+            thead = nodes.thead()
+            group += thead
+            thead += self._row([nodes.Text(text) for text in ["Section", "Claim", "Reference", "Measured", "Bound", "Pass"]])
+            tbody = nodes.tbody()
+            group += tbody
+            held = count = 0
+            last_section = None
+            for chapter in parts:
+                for claim in chapter["claims"]:
+                    count += 1
+                    held += bool(claim["passed"])
+                    if claim["section"] != last_section:
+                        where = section_link("", "", internal=True, refdoc=docname, section=claim["section"])
+                        where += nodes.Text(claim["section"])
+                        last_section = claim["section"]
+                    else:
+                        where = nodes.Text("")
+                    value = claim["value"]
+                    measured = str(value).lower() if isinstance(value, bool) else f"{value:.4g}"
+                    mark = "✓" if claim["passed"] else "✗"
+                    cells = [where, nodes.Text(claim["claim"]), nodes.Text(claim["reference"] or "—"),
+                             nodes.literal(text=measured), nodes.literal(text=claim["bound"]), nodes.Text(mark)]
+                    tbody += self._row(cells, ids=[nodes.make_id(f"claim-{chapter['chapter']}-{claim['claim_id']}")])
+            heading += nodes.Text(f" — {held} of {count} claims hold")
+            total += count
+            passed += held
+            out += [heading, table]
         summary = nodes.paragraph(text=f"{passed} of {total} claims from {len(records)} chapter(s) hold in this build.")
         if total == 0:
             LOGGER.warning("the claim ledger is empty: no chapter recorded a claim (is ASSOCMEM_LEDGER_DIR set?)",
                            location=(env.docname, self.lineno))
             return [summary]
-        return [summary, table]
+        return [summary, *out]
 
     @staticmethod
     def _row(cells, ids=()):
@@ -162,8 +183,8 @@ def _resolve_links(app, doctree, fromdoc: str) -> None:
         target = link["refdoc"]
         if target not in cache:
             cache[target] = _section_ids(app, target)
-        anchor = cache[target].get(_title_key(link["section"]))
-        if anchor is None:
+        anchor = cache[target].get(_title_key(link["section"])) if link["section"] else None
+        if anchor is None and link["section"]:
             LOGGER.warning(f"claim ledger: chapter {target!r} has no section titled {link['section']!r}",
                            location=fromdoc)
         uri = app.builder.get_relative_uri(fromdoc, target) + (f"#{anchor}" if anchor else "")

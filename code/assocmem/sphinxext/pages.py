@@ -11,9 +11,20 @@
   Sphinx 7 (``Identifier 'THEBE_JS_URL' has already been declared``).
 - The theme's colour mode set to ``auto`` when the reader has chosen none (an empty mode
   makes the theme log an error on a reader's first visit).
+- ``static/assocmem.js`` and ``static/assocmem.css``: the sliders of the static widgets switch
+  between their precomputed frames (:mod:`assocmem.viz.widgets`); wide display equations are
+  scaled to fit the column; the equation number never covers a formula on a phone.
+- ``ASSOCMEM_STATIC_WIDGETS=1`` for the kernels that execute the chapters, so each widget
+  precomputes its frames for the page (a live session never does).
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The same name as assocmem.viz.widgets.STATIC_VARIABLE (not imported: the extension loads no plotting code).
+STATIC_VARIABLE = "ASSOCMEM_STATIC_WIDGETS"
 
 REQUIRE_CONFIG = """
 if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = "auto"; }
@@ -73,7 +84,17 @@ def _one_copy_of_each_script(app, pagename, templatename, context, doctree) -> N
     scripts[:] = unique
 
 
+def _static_files(app, config) -> None:
+    folder = str(Path(__file__).parent / "static")
+    if folder not in config.html_static_path:
+        config.html_static_path.append(folder)
+    os.environ[STATIC_VARIABLE] = "1"
+
+
 def setup(app):
+    app.connect("config-inited", _static_files)
+    app.add_js_file("assocmem.js")
+    app.add_css_file("assocmem.css")
     app.add_js_file(None, body=REQUIRE_CONFIG, priority=50)
     app.add_js_file(None, body=WIDGET_FIXES, priority=50)
     app.connect("html-page-context", _one_copy_of_each_script, priority=999)

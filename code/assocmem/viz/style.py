@@ -66,12 +66,28 @@ def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: f
         return plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kwargs)
 
 
-def glue_figure(name: str, fig) -> None:
-    """Glue ``fig`` for a ``{glue:figure}`` directive and close it, so it is not also shown in place."""
-    from myst_nb import glue
+# Output metadata that marks a figure shown in a notebook cell but not on the built page: the
+# page shows it once, where its ``{glue:figure}`` directive places it (assocmem.sphinxext.render
+# drops marked outputs from the page; Jupyter, Colab and Binder show them in the cell).
+NOTEBOOK_ONLY = {"assocmem": {"page": "notebook-only"}}
 
-    glue(name, fig, display=False)
+
+def glue_figure(name: str, fig) -> None:
+    """Glue ``fig`` for a ``{glue:figure}`` directive, show it in the cell that made it, and close it.
+
+    One output does both: the PNG is rendered once, carries myst-nb's glue key (``scrapbook``)
+    so ``{glue:figure} name`` finds it, and the :data:`NOTEBOOK_ONLY` mark so the book's
+    renderer leaves it out of the cell's output on the page (no figure twice). In Jupyter the
+    output is an ordinary ``image/png`` display: the figure shows where the code made it.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(fig)
+    bundle = {mime: data for mime, data in bundle.items() if mime in ("image/png", "text/plain")}
+    metadata = dict(metadata or {}) | {"scrapbook": {"name": name, "mime_prefix": ""}} | NOTEBOOK_ONLY
+    display(bundle, raw=True, metadata=metadata)
     plt.close(fig)
 
 
-__all__ = ["PALETTE", "STYLE", "use_style", "style", "to_numpy", "figure", "glue_figure"]
+__all__ = ["PALETTE", "STYLE", "use_style", "style", "to_numpy", "figure", "glue_figure", "NOTEBOOK_ONLY"]
