@@ -281,7 +281,8 @@ glue("a_acc_best", f"{100 * acc_a.max().item():.0f} %", display=False)
 # stream read by the unembedding) move at the first step, and $W_K^2$ only once $W_O^2$ stores something.
 #
 # Size decides whether the head forms. At $d = 32$, below the vocabulary size, the memories cannot hold every
-# association (the capacity limit of the scarce-memory chapters) and the accuracy stalls well below 1; at
+# association (the capacity limit of the scarce-memory chapters) and in our longer runs outside the chapter the
+# accuracy stalled well below 1 (the first exercise lets you check); at
 # $d =$ {glue:text}`b_dim` the CI tier below forms the head in every seed. It uses shorter sequences
 # ({glue:text}`b_seq_len` tokens), batches of {glue:text}`b_batch`, {glue:text}`b_steps` steps and step sizes
 # $\eta \in$ {glue:text}`b_step_sizes`, larger than the authors' $\{2, 5, 10, 20\}$: with our variance-$1/d$
