@@ -78,3 +78,40 @@ def test_bigram_statistics():
     keep = prev == 3
     empirical = torch.bincount(nxt[keep], minlength=6).double() / keep.sum()
     assert (empirical - law.transitions[3]).abs().max() < 0.03
+
+
+# ---------------------------------------------------------------- bad laws fail at the boundary
+
+
+def _law_with(law, **changes):
+    fields = dict(unigram=law.unigram, transitions=law.transitions, triggers=law.triggers, seed=law.seed) | changes
+    return induction_data.BigramModel(**fields)
+
+
+def test_sample_rejects_unnormalised_transitions(law):
+    bad = _law_with(law, transitions=2.0 * law.transitions)
+    with pytest.raises(ValueError, match="transitions must sum to 1|rows of transitions must sum to 1|every row of transitions"):
+        induction_data.sample(bad, 4, 10)
+
+
+def test_sample_rejects_nan_transitions(law):
+    transitions = law.transitions.clone()
+    transitions[2, 3] = float("nan")
+    with pytest.raises(ValueError, match="transitions must be finite"):
+        induction_data.sample(_law_with(law, transitions=transitions), 4, 10)
+
+
+def test_sample_rejects_negative_unigram(law):
+    unigram = law.unigram.clone()
+    unigram[0], unigram[1] = -0.1, unigram[1] + unigram[0] + 0.1
+    with pytest.raises(ValueError, match="unigram must be non-negative"):
+        induction_data.sample(_law_with(law, unigram=unigram), 4, 10)
+
+
+def test_sample_rejects_out_of_range_triggers(law):
+    with pytest.raises(ValueError, match="triggers must be distinct tokens"):
+        induction_data.sample(_law_with(law, triggers=torch.tensor([0, 25])), 4, 10)
+
+
+def test_a_valid_law_passes_the_check(law):
+    assert induction_data.check_law(law) is law

@@ -105,6 +105,37 @@ def bigram_model(
     )
 
 
+def _check_distribution(name: str, p: torch.Tensor, shape: tuple) -> None:
+    if not isinstance(p, torch.Tensor) or tuple(p.shape) != shape or not p.dtype.is_floating_point:
+        got = f"shape {tuple(p.shape)} and dtype {p.dtype}" if isinstance(p, torch.Tensor) else type(p).__name__
+        raise ValueError(f"{name} must be a float tensor of shape {shape}, got {got}.")
+    if not torch.isfinite(p).all():
+        raise ValueError(f"{name} must be finite, got {int((~torch.isfinite(p)).sum())} NaN or infinite entries.")
+    if (p < 0).any():
+        raise ValueError(f"{name} must be non-negative, got a minimum of {p.min().item():.3g}.")
+    sums = p.reshape(-1, shape[-1]).sum(-1)
+    worst = (sums - 1).abs().max().item()
+    if worst > 1e-6:
+        raise ValueError(f"every row of {name} must sum to 1 (a probability law), got sums from {sums.min().item():.6g} "
+                         f"to {sums.max().item():.6g}; divide each row by its sum.")
+
+
+def check_law(model: BigramModel) -> BigramModel:
+    """Check that ``model`` holds probability laws: unigram (V,) and transition rows (V, V) non-negative, finite,
+    summing to 1, and triggers distinct tokens in [0, V) leaving at least one non-trigger."""
+    V = model.unigram.shape[0] if isinstance(model.unigram, torch.Tensor) and model.unigram.ndim == 1 else None
+    if V is None:
+        raise ValueError(f"unigram must be a 1-D tensor, got {model.unigram!r:.60}.")
+    _check_distribution("unigram", model.unigram, (V,))
+    _check_distribution("transitions", model.transitions, (V, V))
+    trig = model.triggers
+    if not isinstance(trig, torch.Tensor) or trig.ndim != 1 or trig.dtype != torch.int64:
+        raise ValueError(f"triggers must be a 1-D int64 tensor, got {trig!r:.60}.")
+    if trig.numel() and (trig.min() < 0 or trig.max() >= V or trig.unique().numel() != trig.numel() or trig.numel() >= V):
+        raise ValueError(f"triggers must be distinct tokens in [0, {V}) leaving a non-trigger, got {trig.tolist()}.")
+    return model
+
+
 def _categorical(cdf: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """One draw per row of a batch of cumulative laws cdf (B, V); returns (B,) int64."""
     u = torch.rand(cdf.shape[0], 1, generator=generator, dtype=DTYPE)
@@ -125,6 +156,7 @@ def sample(model: BigramModel, batch_size: int, seq_len: int, seed: int | torch.
     """
     if not isinstance(model, BigramModel):
         raise TypeError(f"model must be a BigramModel (from bigram_model), got {type(model).__name__}.")
+    check_law(model)
     batch_size = _checks.count("batch_size", batch_size, minimum=1)
     seq_len = _checks.count("seq_len", seq_len)
     if seq_len < 2:
@@ -150,4 +182,4 @@ def sample(model: BigramModel, batch_size: int, seq_len: int, seed: int | torch.
     return Batch(tokens, targets, trigger_mask(tokens, model.triggers), outputs)
 
 
-__all__ = ["BigramModel", "Batch", "bigram_model", "sample", "trigger_mask"]
+__all__ = ["BigramModel", "Batch", "bigram_model", "sample", "trigger_mask", "check_law"]
