@@ -82,8 +82,31 @@ MUTANTS = [
     Mutant("hopfield-self-coupling", "models/hopfield.py", "return W.fill_diagonal_(0.0)", "return W", ("models/test_hopfield.py",)),
     Mutant("modern-ignores-beta", "models/hopfield.py", "torch.softmax(beta * S @ X.T, dim=-1) @ X", "torch.softmax(S @ X.T, dim=-1) @ X",
            ("models/test_hopfield.py",)),
-    Mutant("dense-drops-self-term", "models/hopfield.py", "rest = h.unsqueeze(-1) - X.unsqueeze(0) * S.unsqueeze(1)", "rest = h.unsqueeze(-1)",
-           ("models/test_hopfield.py",)),
+    # ---- models: dense and modern memories
+    Mutant("dense-drops-self-term", "models/dense.py", "return P @ X + S * Q", "return P @ X",
+           ("models/test_dense.py", "models/test_hopfield.py")),
+    Mutant("sparsemax-threshold-off-by-one", "models/modern.py", "tau = (cumulative.gather(-1, support - 1) - 1) / support.to(z.dtype)",
+           "tau = (cumulative.gather(-1, support - 1) - 1) / (support.to(z.dtype) + 1)", ("models/test_modern.py",)),
+    # ---- two particles
+    Mutant("margin-map-half-step", "two_particles.py", "return 2.0 * eta[..., None, None] * torch.stack([row0, row1], dim=-2)",
+           "return eta[..., None, None] * torch.stack([row0, row1], dim=-2)", ("test_two_particles.py",)),
+    Mutant("margin-map-interference-sign", "two_particles.py", "row0 = torch.stack([p1, -alpha * p2], dim=-1)",
+           "row0 = torch.stack([p1, alpha * p2], dim=-1)", ("test_two_particles.py",)),
+    # ---- the Transformer
+    Mutant("attention-scale-1-over-d", "models/transformer.py",
+           "scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale",
+           "scale = 1.0 / q.shape[-1] if scale is None else scale", ("models/test_transformer.py",)),
+    Mutant("attention-not-causal", "models/transformer.py",
+           "return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)",
+           "return F.scaled_dot_product_attention(q, k, v, is_causal=False, scale=scale)", ("models/test_transformer.py",)),
+    Mutant("layer1-no-residual", "models/transformer.py",
+           "return x + _attend(x, x @ W_K1.transpose(-1, -2), x @ net.W_V1.T) @ net.W_O1.T",
+           "return _attend(x, x @ W_K1.transpose(-1, -2), x @ net.W_V1.T) @ net.W_O1.T", ("models/test_transformer.py",)),
+    # ---- diffusion as a dense memory
+    Mutant("diffusion-logits-no-half", "models/diffusion.py", "return -0.5 * beta * sq.clamp_min(0.0)", "return -beta * sq.clamp_min(0.0)",
+           ("models/test_diffusion.py",)),
+    Mutant("pf-ode-step-squared", "models/diffusion.py", "h = 1.0 - sigmas[k + 1] / sigmas[k]", "h = 1.0 - (sigmas[k + 1] / sigmas[k]) ** 2",
+           ("models/test_diffusion.py",)),
 ]
 
 

@@ -109,3 +109,12 @@ def test_bad_inputs_name_the_argument(data):
         D.ring_energy(torch.tensor([-1.0]), 10.0)
     with pytest.raises(ValueError, match="scales must hold at most dim = 2"):
         D.linear_manifold(5, 2, (1.0, 1.0, 1.0))
+
+
+def test_a_probability_flow_step_is_the_euler_step_of_the_ode(data):
+    starts = torch.randn(5, 3, generator=torch.Generator().manual_seed(6), dtype=f64)
+    path, sigmas = D.pf_ode(starts, data, 1.0, 0.1, 4)
+    for k in range(4):
+        s_k, s_next = sigmas[k].item(), sigmas[k + 1].item()
+        euler = path[k] - s_k * (s_next - s_k) * D.empirical_score(path[k], data, s_k)  # dx/dsigma = -sigma score
+        assert torch.allclose(path[k + 1], euler, atol=1e-12)
