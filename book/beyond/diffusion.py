@@ -92,6 +92,7 @@ from assocmem.viz import style
 style.use_style()
 ledger = claims.Ledger("diffusion", title="Diffusion models as associative memories")
 
+# %%
 X = D.circle(16, seed=0)                                  # 16 training points on the unit circle
 x = torch.randn(100, 2, dtype=torch.float64, requires_grad=True)
 sigma = 0.05

@@ -313,7 +313,7 @@ ledger.quote("mixtures_low", f[0, 1], "{:.2f}")
 #
 # and alternates $b \leftarrow \operatorname{sgn}(M^\top a)$, $a \leftarrow \operatorname{sgn}(M b)$.
 # Each half-step is a block of the Hopfield update for the joint state $(a, b)$ with couplings
-# $\begin{psmallmatrix} 0 & M \\ M^\top & 0 \end{psmallmatrix}$, which has zero diagonal, so by
+# $\left(\begin{smallmatrix} 0 & M \\ M^\top & 0 \end{smallmatrix}\right)$, which has zero diagonal, so by
 # {prf:ref}`prop-hopfield-descent` (applied to the block of bits being updated, which do not
 # interact) the energy $-a^\top M b$ never rises.
 

@@ -62,6 +62,7 @@ from assocmem.viz import style
 style.use_style()
 ledger = claims.Ledger("induction_head", title="Inside a small Transformer: the induction head")
 
+# %%
 vocab_size, num_triggers = 65, 5
 law = induction_data.bigram_model(vocab_size=vocab_size, num_triggers=num_triggers, seed=0)
 batch = induction_data.sample(law, batch_size=256, seq_len=64, seed=0)
