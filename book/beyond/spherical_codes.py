@@ -63,7 +63,7 @@
 # %%
 import numpy as np
 
-from assocmem import claims
+from assocmem import claims, tiers
 from assocmem.chapters.beyond import spherical_codes as chapter
 from assocmem.models import spherical as S
 from assocmem.viz import style
@@ -125,7 +125,8 @@ assert ledger.check("cross-polytope-d8", abs(cross), upper=0.017,
 # run per $D$) and for random codes (five draws).
 
 # %%
-cap = chapter.capacity_run()
+sizes = chapter.PAPER_CAPACITY_SIZES if tiers.current() == "paper" else chapter.CAPACITY_SIZES
+cap = chapter.capacity_run(sizes)
 style.glue_figure("spherical-capacity", chapter.draw_capacity(cap))
 print("optimised:", cap.optimised[0], " random (mean):", cap.random.mean(0))
 
@@ -155,7 +156,7 @@ assert ledger.check("random-needs-more", ratio, lower=1.5,
 # %% [markdown]
 # ```{glue:figure} spherical-capacity
 # :name: fig-spherical-capacity
-# :alt: Smallest dimension storing every memory against the number of memories from 8 to 256 on a log axis. Optimised codes rise from 2 to 6, random codes from about 5 to about 13; each set of points lies on a straight line in ln M.
+# :alt: Smallest dimension storing every memory against the number of memories from 8 upwards on a log axis. Optimised codes rise from 2 to 6, random codes from about 5 to about 13; each set of points lies on a straight line in ln M.
 #
 # The dimension needed grows like $\ln M$: each doubling of $M$ costs a fixed number of extra
 # dimensions, about {glue:}`b_opt` per factor $e$ for optimised codes (fit $R^2$
