@@ -81,15 +81,45 @@ class Completer(torch.nn.Module):
         return self.decode(self.et.layernorm(self.et(x, steps=T, alpha=alpha)))
 
 
+class StandardCompleter(torch.nn.Module):
+    """The same encoder, positions, mask token and decoder around one ordinary pre-LayerNorm Transformer
+    block (2 heads of width 8 with value and output matrices, a ReLU MLP of width 32, residual connections),
+    applied once: about as many block parameters as the ET block."""
+
+    def __init__(self, seed: int = 0, **_):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.encode = torch.nn.Linear(4, D).to(DTYPE)
+        self.decode = torch.nn.Linear(D, 4).to(DTYPE)
+        self.pos = torch.nn.Parameter(0.1 * torch.randn(PATCHES, D, dtype=DTYPE))
+        self.mask_token = torch.nn.Parameter(0.1 * torch.randn(D, dtype=DTYPE))
+        self.ln1, self.ln2, self.ln3 = (torch.nn.LayerNorm(D).to(DTYPE) for _ in range(3))
+        self.qkv = torch.nn.Linear(D, 3 * 16, bias=False).to(DTYPE)
+        self.out = torch.nn.Linear(16, D, bias=False).to(DTYPE)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(D, D), torch.nn.ReLU(), torch.nn.Linear(D, D)).to(DTYPE)
+
+    def block_parameters(self) -> int:
+        return sum(p.numel() for m in (self.ln1, self.ln2, self.qkv, self.out, self.mlp) for p in m.parameters())
+
+    def forward(self, patches, mask, *_, **__):
+        x = self.encode(patches)
+        x = torch.where(mask[..., None], self.mask_token.expand_as(x), x) + self.pos
+        q, k, v = self.qkv(self.ln1(x)).reshape(*x.shape[:2], 3, 2, 8).permute(2, 0, 3, 1, 4)
+        att = torch.softmax(q @ k.transpose(-1, -2) / 8 ** 0.5, dim=-1) @ v  # (batch, 2, N, 8)
+        x = x + self.out(att.transpose(1, 2).reshape(*x.shape[:2], 16))
+        x = x + self.mlp(self.ln2(x))
+        return self.decode(self.ln3(x))
+
+
 def masked_mse(pred, patches, mask) -> torch.Tensor:
     return ((pred - patches) ** 2).sum(-1)[mask].mean() / 4
 
 
-def train_completer(seed: int = 0, **overrides) -> Completer:
-    """Adam on the masked-patch MSE with T descent steps; fresh masks every batch."""
+def train_completer(seed: int = 0, standard: bool = False, **overrides) -> torch.nn.Module:
+    """Adam on the masked-patch MSE with T descent steps (or the standard block); fresh masks every batch."""
     s = SETTINGS | overrides
     train, _ = digits()
-    model = Completer(seed=seed, **s)
+    model = (StandardCompleter if standard else Completer)(seed=seed, **s)
     opt = torch.optim.Adam(model.parameters(), lr=s["lr"])
     g = torch.Generator().manual_seed(1000 + _checks.seed(seed))
     with tiers.threads(1):
@@ -109,6 +139,8 @@ def write_weights(path=WEIGHTS, seeds=SEEDS, **overrides) -> Path:
     for seed in seeds:
         for name, value in train_completer(seed, **overrides).state_dict().items():
             arrays[f"seed{seed}/{name}"] = value.numpy().astype(np.float32)
+        for name, value in train_completer(seed, standard=True, **overrides).state_dict().items():
+            arrays[f"standard{seed}/{name}"] = value.numpy().astype(np.float32)
     np.savez_compressed(Path(path), **arrays, settings=np.array(repr(SETTINGS | overrides)))
     return Path(path)
 
@@ -126,6 +158,24 @@ def trained(seed: int = 0, tier: str | None = None) -> Completer:
     stored = _stored()
     model.load_state_dict({n: torch.from_numpy(stored[f"seed{seed}/{n}"].astype(np.float64)) for n in model.state_dict()})
     return model
+
+
+def trained_standard(seed: int = 0, tier: str | None = None) -> StandardCompleter:
+    """The checked-in standard-block model of this seed (the paper tier retrains with twice the steps)."""
+    if tiers.current(tier) == "paper":
+        return train_completer(seed, standard=True, steps=2 * SETTINGS["steps"])
+    model = StandardCompleter(seed=seed)
+    stored = _stored()
+    model.load_state_dict({n: torch.from_numpy(stored[f"standard{seed}/{n}"].astype(np.float64)) for n in model.state_dict()})
+    return model
+
+
+def standard_mse(seeds=SEEDS, tier: str | None = None) -> np.ndarray:
+    """Masked-patch test MSE of the standard block, (seeds,)."""
+    _, test = digits()
+    mask = test_masks()
+    with torch.no_grad(), tiers.threads(1):
+        return np.array([masked_mse(trained_standard(s, tier)(test, mask), test, mask).item() for s in seeds])
 
 
 @lru_cache(maxsize=4)
@@ -194,12 +244,16 @@ def energy_terms(seed: int = 0, T: int = 16) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_curve(curve: Curve, trained_T: int = SETTINGS["T"]):
+def draw_curve(curve: Curve, standard=None, trained_T: int = SETTINGS["T"]):
+    """Relative masked-patch MSE against T per seed; ``standard`` (seeds,) MSE of the standard block as dashed lines."""
     fig, axes = style.figure(width=6.4, height=3.8)
     ax = axes[0, 0]
     rel = curve.mse / curve.baseline
     for i, row in enumerate(rel):
-        ax.plot(curve.steps, row, marker="o", color=style.PALETTE[i], label=f"seed {i}")
+        ax.plot(curve.steps, row, marker="o", color=style.PALETTE[i], label=f"ET, seed {i}")
+        if standard is not None:
+            ax.axhline(standard[i] / curve.baseline, color=style.PALETTE[i], linestyle="-.", lw=1,
+                       label="standard block" if i == 0 else None)
     ax.axhline(1.0, color="#555555", linestyle=":", label="per-position mean patch")
     ax.axvline(trained_T, color="#999999", linestyle="--", lw=1, label=f"trained T = {trained_T}")
     ax.set_yscale("log")
@@ -330,9 +384,9 @@ def widget(T: int = 8, item: int = 0):
 
 @gallery.register("energy-transformer-curve", chapter=CHAPTER,
                   alt="Masked-patch error relative to the mean-patch baseline against the number of descent steps, "
-                  "for three seeds: falling steeply to the trained number of steps, then rising.")
+                  "for three seeds: falling steeply to the trained number of steps, then rising; a standard block's level for comparison.")
 def curve_figure(tier: str = "ci"):
-    return draw_curve(error_curve(tier=tier))
+    return draw_curve(error_curve(tier=tier), standard_mse(tier=tier))
 
 
 @gallery.register("energy-transformer-energy", chapter=CHAPTER,
