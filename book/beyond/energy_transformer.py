@@ -134,6 +134,7 @@ from assocmem.viz import style
 style.use_style()
 ledger = claims.Ledger("energy_transformer", title="The Energy Transformer")
 
+# %%
 block = ET.EnergyTransformer(D=32, heads=2, Y=16, memories=64, seed=3)
 x = torch.randn(20, 16, 32, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
 g = block.layernorm(x).detach().requires_grad_(True)
