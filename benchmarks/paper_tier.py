@@ -30,7 +30,7 @@ def run_a(threads: int) -> dict:
     run = T.run_experiment("a", tier="paper", threads=threads, show=False)
     rise = (run.eval_loss[:, 1:] - run.eval_loss[:, :-1]).amax(1)
     return {"setting": {k: v for k, v in setting.items() if k != "trainable"}, "steps_done": setting["steps"],
-            "seconds": round(run.seconds, 1), "step_size": run.step_size.tolist(),
+            "seconds": round(run.seconds, 1), "step_size": run.step_sizes.tolist(),
             "start_eval_loss": _round(run.eval_loss[:, 0]), "final_eval_loss": _round(run.final_loss),
             "final_eval_accuracy": _round(run.final_accuracy), "largest_eval_rise": _round(rise)}
 

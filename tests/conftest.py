@@ -3,6 +3,11 @@ import torch
 
 from assocmem import data
 
+# The unit tests work on small tensors, where a second intra-op thread only adds synchronisation:
+# on a busy 2-core machine a 2x2 gradient-descent run of 1000 steps took 10-24 s with two threads and
+# 0.8 s with one. (Tests of the thread context itself set and restore their own counts.)
+torch.set_num_threads(1)
+
 
 @pytest.fixture
 def problem():

@@ -298,7 +298,7 @@ run_b = runs_b[0]
 style.glue_figure("induction-all-memories", chapter.figure_b(run_b))
 best = [int(r.final_accuracy.argmax()) for r in runs_b]  # best step size of each seed (held-out accuracy)
 for seed, (r, s) in enumerate(zip(runs_b, best)):
-    print(f"seed {seed}: held-out accuracy {r.final_accuracy.numpy().round(3)}, best η = {r.step_size[s]:g}: "
+    print(f"seed {seed}: held-out accuracy {r.final_accuracy.numpy().round(3)}, best η = {r.step_sizes[s]:g}: "
           f"W_K^2 recalls {(r.margins_K2[s, -1, :5] > 0).sum()} of 5 triggers, "
           f"layer-1 weight on t - 1 = {r.previous_token[s, -1]:.2f}")
 

@@ -119,6 +119,8 @@ def test_run_logs(law):
     assert run.margins_O2.shape == run.margins_K2.shape == (3, 3, 20)
     assert torch.allclose(run.loss[:, 0], run.loss[0, 0].expand(3))  # same start, same data
     assert ((run.accuracy >= 0) & (run.accuracy <= 1)).all()
+    # step_sizes, as on every run object of the package; step_size is its read-only old name
+    assert run.step_sizes.tolist() == [2.0, 4.0, 8.0] and run.step_size is run.step_sizes
 
 
 def test_probe_margins_match_memory_module(net):

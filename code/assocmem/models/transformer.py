@@ -423,7 +423,7 @@ class TransformerRun:
     positional_recall (S, L): fraction of positions t whose ``positional_margins`` are positive.
     """
 
-    step_size: torch.Tensor
+    step_sizes: torch.Tensor
     steps: np.ndarray
     loss: torch.Tensor
     accuracy: torch.Tensor
@@ -439,6 +439,11 @@ class TransformerRun:
     previous_token: torch.Tensor | None = field(default=None, repr=False)
     positional_recall: torch.Tensor | None = field(default=None, repr=False)
     dtype: torch.dtype = torch.float32
+
+    @property
+    def step_size(self) -> torch.Tensor:
+        """The old name of ``step_sizes`` (read-only), kept for outside code that reads it."""
+        return self.step_sizes
 
 
 def train(

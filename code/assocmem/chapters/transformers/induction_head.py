@@ -66,7 +66,7 @@ def formation_step(run: TransformerRun, step_index: int = -1, o2_fraction: float
 
 def draw_losses(ax, run: TransformerRun, title: str | None = None, highlight: int | None = None, held_out: bool = True) -> None:
     """Loss against the step t, one line per step size: the fixed held-out batch (solid) over the training batches (faint)."""
-    for s, eta in enumerate(run.step_size.tolist()):
+    for s, eta in enumerate(run.step_sizes.tolist()):
         width = 2.0 if highlight == s else 1.2
         alpha = 1.0 if highlight in (None, s) else 0.35
         colour = style.PALETTE[s % 8]
@@ -85,7 +85,7 @@ def draw_losses(ax, run: TransformerRun, title: str | None = None, highlight: in
 def draw_accuracy(ax, run: TransformerRun, title: str | None = None) -> None:
     """Held-out in-context accuracy (next token after a repeated trigger) against t, per step size."""
     values = run.eval_accuracy if run.eval_accuracy is not None else run.accuracy
-    for s, eta in enumerate(run.step_size.tolist()):
+    for s, eta in enumerate(run.step_sizes.tolist()):
         ax.plot(run.steps, style.to_numpy(values[s]), color=style.PALETTE[s % 8], lw=1.2, label=f"η = {eta:g}")
     ax.set_ylim(0, 1)
     ax.set_xlabel("SGD step t")
@@ -106,14 +106,14 @@ def draw_margins(ax, run: TransformerRun, step_index: int, memory: str = "W_O2",
     ax.set_xlabel("SGD step t")
     label = r"$W_O^2$" if memory == "W_O2" else r"$W_K^2$"
     ax.set_ylabel(f"{label} margin (logits)")
-    ax.set_title(title or f"{label} memory, η = {run.step_size[step_index].item():g}")
+    ax.set_title(title or f"{label} memory, η = {run.step_sizes[step_index].item():g}")
     ax.legend(loc="upper left", ncols=2)
 
 
 def draw_spikes(ax, runs) -> None:
     """Largest rise of the held-out loss between consecutive steps against the step size, one line per seed."""
     for i, run in enumerate(runs):
-        ax.plot(run.step_size.numpy(), style.to_numpy(spike_heights(run)), marker="o", color=style.PALETTE[i % 8], label=f"seed {i}")
+        ax.plot(run.step_sizes.numpy(), style.to_numpy(spike_heights(run)), marker="o", color=style.PALETTE[i % 8], label=f"seed {i}")
     ax.axhline(0.0, color="#333333", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("step size η")
@@ -128,7 +128,7 @@ def figure_a(runs):
     fig, axes = style.figure(ncols=3, width=13.0, height=3.6)
     draw_losses(axes[0, 0], runs[0], title=r"(a) training $W_O^2$ only")
     draw_spikes(axes[0, 1], runs)
-    draw_margins(axes[0, 2], runs[0], runs[0].step_size.numel() - 1, "W_O2")
+    draw_margins(axes[0, 2], runs[0], runs[0].step_sizes.numel() - 1, "W_O2")
     return fig
 
 
@@ -137,7 +137,7 @@ def figure_b(run: TransformerRun):
     fig, axes = style.figure(ncols=3, width=13.0, height=3.6)
     draw_losses(axes[0, 0], run, title=r"(b) training $W_K^1, W_K^2, W_O^2$")
     draw_accuracy(axes[0, 1], run, title="next token after a repeated trigger")
-    draw_margins(axes[0, 2], run, run.step_size.numel() - 1, "W_K2")
+    draw_margins(axes[0, 2], run, run.step_sizes.numel() - 1, "W_K2")
     return fig
 
 
@@ -155,7 +155,7 @@ def figure_formation(runs, step_index: int = -1):
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("SGD step t")
         ax.set_ylabel("fraction")
-        ax.set_title(f"seed {seed}, η = {run.step_size[step_index].item():g}")
+        ax.set_title(f"seed {seed}, η = {run.step_sizes[step_index].item():g}")
     axes[0, 0].legend(loc="center right", fontsize=8)
     return fig
 
@@ -213,7 +213,7 @@ def draw_network():
 
 def draw_step_size(run: TransformerRun, step_size: float):
     """The widget's figure: every loss curve with the chosen one highlighted, and its W_O^2 and W_K^2 margins."""
-    values = run.step_size.tolist()
+    values = run.step_sizes.tolist()
     if step_size not in values:
         raise ValueError(f"step_size must be one of the precomputed {values}, got {step_size!r}.")
     s = values.index(step_size)
@@ -231,7 +231,7 @@ def widget(run: TransformerRun | None = None, step_size: float | None = None):
     Without ``run``, uses experiment (a) at the CI tier, seed 0 (trained once per session and cached).
     """
     run = cached_run("a") if run is None else run
-    values = run.step_size.tolist()
+    values = run.step_sizes.tolist()
     control = w.SelectionSlider(options=values, value=values[-1] if step_size is None else step_size,
                                 description="step size η", continuous_update=False, style={"description_width": "initial"})
     return figure_widget(lambda step_size: draw_step_size(run, step_size), {"step_size": control})
