@@ -36,7 +36,9 @@ What the frame does for every widget, with or without ``update``:
   (one draw per render instead of two);
 - it lays a figure out once: the first figure is laid out by its layout engine
   (constrained layout in the house style); a later figure from ``draw`` with the same
-  axes takes those positions and no layout engine;
+  axes takes those positions and no layout engine, and the figure kept for ``update``
+  stops running its engine after its first render; a figure without a running engine is
+  rendered in one draw (``savefig`` draws twice whenever a figure has a layout engine);
 - it caches the PNG of every set of values already drawn (:data:`CACHE_SIZE` entries), so
   going back to a value, and every precomputed frame, costs nothing;
 - it shows the PNG in an ``ipywidgets.Image`` whose value changes in place (no output area
@@ -61,6 +63,8 @@ from typing import Callable
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 DPI = 100
 CACHE_SIZE = 64
@@ -78,10 +82,37 @@ def static_enabled() -> bool:
 
 
 def png(fig, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes: one draw at a fixed dpi, white background, no tight bounding box."""
+    """The figure as PNG bytes at a fixed dpi, white background, no tight bounding box.
+
+    A figure whose layout is frozen (no layout engine, or the placeholder that
+    ``set_layout_engine("none")`` leaves) is drawn once; ``savefig`` would draw it twice
+    (it draws once unrendered whenever the figure has any layout engine). A figure with a
+    live layout engine goes through ``savefig``, whose first draw runs the engine.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    engine = fig.get_layout_engine()
+    if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    facecolor = fig.get_facecolor()
+    fig.set_facecolor("white")
+    try:
+        canvas.print_png(buffer)
+    finally:
+        fig.set_facecolor(facecolor)
     return buffer.getvalue()
+
+
+def freeze_layout(fig) -> bool:
+    """Keep the axes where the layout engine put them and stop running it (later renders draw once)."""
+    try:
+        fig.set_layout_engine("none")
+    except RuntimeError:  # an engine that colour bars cannot leave: keep it
+        return False
+    return True
 
 
 class _Layout:
@@ -103,9 +134,7 @@ class _Layout:
         """Give ``fig`` the remembered positions and no layout engine; False when its axes differ."""
         if self.positions is None or self._signature(fig) != self.signature:
             return False
-        try:
-            fig.set_layout_engine("none")
-        except RuntimeError:  # an engine that colour bars cannot leave: keep it
+        if not freeze_layout(fig):
             return False
         for ax, bounds in zip(fig.axes, self.positions):
             ax.set_position(bounds)
@@ -144,6 +173,7 @@ class Frame:
                 data = png(fig)
             if self.update is not None:
                 self.figure = fig
+                freeze_layout(fig)  # laid out once: an update changes artists, not the layout
         self.cache[key] = data
         while len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)
@@ -332,4 +362,4 @@ def slider(kind, description, value, **kwargs):
 
 
 __all__ = ["figure_widget", "slider", "Frame", "FigureWidget", "default_values", "png", "static_enabled",
-           "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]
+           "freeze_layout", "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]
