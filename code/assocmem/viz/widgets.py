@@ -115,6 +115,23 @@ def freeze_layout(fig) -> bool:
     return True
 
 
+def clear_data(ax) -> None:
+    """Remove what was plotted on ``ax`` (lines, collections, patches, images, texts, legend), keep the axes.
+
+    An ``update`` calls it and then plots again with the code that ``draw`` uses, so the
+    redrawn axes look as a new one would: the data limits restart empty (as after ``cla``),
+    labels, scales, ticks and the axes' position are kept (no new axes, no layout).
+    """
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.images, *ax.texts, *ax.artists]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.dataLim.set_points(np.array([[np.inf, np.inf], [-np.inf, -np.inf]]))
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
+    ax._request_autoscale_view()
+
+
 class _Layout:
     """Axes positions of the first laid-out figure, applied to later figures with the same axes."""
 
@@ -362,4 +379,4 @@ def slider(kind, description, value, **kwargs):
 
 
 __all__ = ["figure_widget", "slider", "Frame", "FigureWidget", "default_values", "png", "static_enabled",
-           "freeze_layout", "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]
+           "freeze_layout", "clear_data", "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]

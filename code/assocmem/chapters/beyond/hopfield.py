@@ -7,6 +7,7 @@ two so that ``assocmem figures`` rebuilds the chapter's figures on their own.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import ipywidgets as w
@@ -18,7 +19,7 @@ from ...models import hopfield
 from ...tasks import digits
 from ...tiers import threads
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "beyond/hopfield"
 #: Loads K / d of the capacity curve, and the large-d capacity of Amit, Gutfreund and Sompolinsky.
@@ -345,8 +346,9 @@ def bam_figure():
     return draw_bam(run_bam())
 
 
-def draw_widget(load: float = 0.1, flip_prob: float = 0.1, d: int = 200, cues: int = 40, seed: int = 0):
-    """Overlap with the cued pattern along synchronous updates, for ``cues`` cues at one load and cue noise."""
+@functools.lru_cache(maxsize=128)
+def _widget_overlaps(load: float, flip_prob: float, d: int, cues: int, seed: int):
+    """Overlaps (11, cues) with the cued pattern along 10 synchronous updates, and K (cached: a widget goes back and forth)."""
     K = max(1, round(load * d))
     X = hopfield.random_patterns(K, d, seed)
     S = hopfield.corrupt(X[:cues], flip_prob, seed + 1)
@@ -355,17 +357,33 @@ def draw_widget(load: float = 0.1, flip_prob: float = 0.1, d: int = 200, cues: i
     for _ in range(10):
         S = torch.where(S @ J >= 0, 1.0, -1.0).to(torch.float64)
         overlaps.append(hopfield.overlap(S, X[: len(S)]))
-    m = style.to_numpy(torch.stack(overlaps))
-    fig, axes = style.figure(width=6.0, height=3.3)
-    ax = axes[0, 0]
+    return style.to_numpy(torch.stack(overlaps)), K
+
+
+def _plot_widget(ax, load, flip_prob, d, cues, seed):
+    m, K = _widget_overlaps(load, flip_prob, d, cues, seed)
     ax.plot(np.arange(len(m)), m, color=style.PALETTE[0], alpha=0.4, linewidth=1)
     ax.axhline(0.95, color=style.PALETTE[1], linestyle="--", linewidth=1)
-    ax.set_xlabel("synchronous step")
-    ax.set_ylabel("overlap with the cued pattern")
     ax.set_ylim(-0.05, 1.05)
     retrieved = (m[-1] >= 0.95).mean()
     ax.set_title(f"d = {d}, K = {K} (κ = {K / d:.3f}), {100 * flip_prob:.0f} % flipped: {100 * retrieved:.0f} % retrieved")
+
+
+def draw_widget(load: float = 0.1, flip_prob: float = 0.1, d: int = 200, cues: int = 40, seed: int = 0):
+    """Overlap with the cued pattern along synchronous updates, for ``cues`` cues at one load and cue noise."""
+    fig, axes = style.figure(width=6.0, height=3.3)
+    ax = axes[0, 0]
+    ax.set_xlabel("synchronous step")
+    ax.set_ylabel("overlap with the cued pattern")
+    _plot_widget(ax, load, flip_prob, d, cues, seed)
     return fig
+
+
+def update_widget(fig, load: float = 0.1, flip_prob: float = 0.1, d: int = 200, cues: int = 40, seed: int = 0):
+    """``draw_widget`` in place: the same curves replotted on the kept axes."""
+    ax = fig.axes[0]
+    clear_data(ax)
+    _plot_widget(ax, load, flip_prob, d, cues, seed)
 
 
 @gallery.register_widget("hopfield-load", chapter=CHAPTER)
@@ -375,4 +393,4 @@ def widget(load: float = 0.1, flip_prob: float = 0.1):
         "load": slider(w.FloatSlider, "load κ = K / d", load, min=0.025, max=0.3, step=0.025),
         "flip_prob": slider(w.FloatSlider, "flipped bits", flip_prob, min=0.0, max=0.4, step=0.05),
     }
-    return figure_widget(draw_widget, controls)
+    return figure_widget(draw_widget, controls, update=update_widget)
