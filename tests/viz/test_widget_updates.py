@@ -19,6 +19,9 @@ from assocmem.viz import gallery, widgets  # noqa: E402
 #: widget name -> (values B as changes from the defaults); one or more moves per widget
 MOVES = {
     "hopfield-load": [{"load": 0.3, "flip_prob": 0.4}, {"load": 0.025}],
+    "many-particles-run": [{"d": 3, "step_size": 100.0, "steps": 300}, {"seed": 7}],
+    "particle-margins": [{"step_size": 1000.0, "exponent": 0.0, "num_classes": 2}, {"step_size": 0.01}],
+    "induction-step-size": [{"step_size": "FIRST"}],
 }
 
 
@@ -47,6 +50,9 @@ def test_update_gives_the_figure_draw_gives(name, index):
     widget = gallery.widgets()[name]()
     assert widget.frame.update is not None, f"{name} has no update function"
     values = widget.values() | MOVES[name][index]
+    for key, value in values.items():
+        if value == "FIRST":  # the first option of a selection
+            values[key] = widget.controls[key].options[0]
     updated, fresh = _update_and_draw(widget, values)
     assert updated.shape == fresh.shape
     differ = (np.abs(updated - fresh).max(-1) > 0).mean()

@@ -15,7 +15,7 @@ import torch
 from ... import _checks, data, memory, optima, train
 from ...tiers import threads
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "learning/many_particles"
 
@@ -267,33 +267,51 @@ def _verdict(d: int, seed: int) -> str:
     return f"separable, best margin {best.margin:.3g}" if best else "not separable"
 
 
-def draw_many_particles(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30):
-    """Loss and margins of one run (the widget's figure), with the problem's separability and best margin."""
+@functools.lru_cache(maxsize=128)
+def _widget_run(d: int, step_size: float, seed: int, steps: int):
+    """Loss, 0-1 loss, margins of one run and the sharpness at 0, N (cached: a widget goes back and forth)."""
     with threads(1):
         E, U, p, t = many_particles_problem(d, seed)
         step_size = _checks.positive("step_size", step_size)
         steps = _checks.count("steps", steps, minimum=1)
         run = train.gd(E, U, p, t, step_size, steps, show_progress=False)
         sharp = float(memory.sharpness(torch.zeros(d, d, dtype=torch.float64), E, U, p, t))
-        fig, axes = style.figure(ncols=2, width=9.0, height=3.2)
-        ax = axes[0, 0]
-        ax.plot(style.to_numpy(run.loss[0]), color=style.PALETTE[0], label=r"$L(W_t)$")
-        ax.plot(style.to_numpy(run.zero_one[0]), color=style.PALETTE[1], label=r"$L_{01}(W_t)$")
-        ax.axhline(math.log(len(p)), color="#333333", linestyle="--", linewidth=0.8, label="log N")
-        ax.set_xlabel("step t")
-        ax.set_ylabel("loss")
-        ax.set_title(f"d = {d}, η = {step_size:g}, seed {seed}: {_verdict(d, seed)}")
-        ax.legend(loc="upper right")
-        ax = axes[0, 1]
-        m = style.to_numpy(run.margins[0])
-        for x in range(m.shape[1]):
-            ax.plot(m[:, x], color=style.PALETTE[x % len(style.PALETTE)], label=f"x = {x + 1}")
-        ax.axhline(0.0, color="#333333", linewidth=0.8)
-        ax.set_xlabel("step t")
-        ax.set_ylabel(r"margin $m_{W_t}(x)$")
-        ax.set_title(f"η λ_max(∇²L(0)) / 2 = {step_size * sharp / 2:.2f}")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="token")
-        return fig
+        return (style.to_numpy(run.loss[0]), style.to_numpy(run.zero_one[0]), style.to_numpy(run.margins[0]), sharp, len(p))
+
+
+def _plot_many_particles(axes, d, step_size, seed, steps):
+    loss, zero_one, m, sharp, n = _widget_run(d, step_size, seed, steps)
+    ax = axes[0, 0]
+    ax.plot(loss, color=style.PALETTE[0], label=r"$L(W_t)$")
+    ax.plot(zero_one, color=style.PALETTE[1], label=r"$L_{01}(W_t)$")
+    ax.axhline(math.log(n), color="#333333", linestyle="--", linewidth=0.8, label="log N")
+    ax.set_title(f"d = {d}, η = {step_size:g}, seed {seed}: {_verdict(d, seed)}")
+    ax.legend(loc="upper right")
+    ax = axes[0, 1]
+    for x in range(m.shape[1]):
+        ax.plot(m[:, x], color=style.PALETTE[x % len(style.PALETTE)], label=f"x = {x + 1}")
+    ax.axhline(0.0, color="#333333", linewidth=0.8)
+    ax.set_title(f"η λ_max(∇²L(0)) / 2 = {step_size * sharp / 2:.2f}")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="token")
+
+
+def draw_many_particles(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30):
+    """Loss and margins of one run (the widget's figure), with the problem's separability and best margin."""
+    fig, axes = style.figure(ncols=2, width=9.0, height=3.2)
+    axes[0, 0].set_xlabel("step t")
+    axes[0, 0].set_ylabel("loss")
+    axes[0, 1].set_xlabel("step t")
+    axes[0, 1].set_ylabel(r"margin $m_{W_t}(x)$")
+    _plot_many_particles(axes, d, step_size, seed, steps)
+    return fig
+
+
+def update_many_particles(fig, d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30):
+    """``draw_many_particles`` in place: the same curves replotted on the kept axes."""
+    axes = np.array(fig.axes[:2]).reshape(1, 2)
+    for ax in axes.flat:
+        clear_data(ax)
+    _plot_many_particles(axes, d, step_size, seed, steps)
 
 
 @gallery.register_widget("many-particles-run", chapter=CHAPTER)
@@ -306,7 +324,7 @@ def widget(d: int = 10, step_size: float = 20.0, seed: int = 43, steps: int = 30
         "seed": slider(w.IntSlider, "embedding seed", seed, min=0, max=100, step=1),
         "steps": slider(w.IntSlider, "steps", steps, min=10, max=max(300, steps), step=10),
     }
-    return figure_widget(draw_many_particles, controls)
+    return figure_widget(draw_many_particles, controls, update=update_many_particles)
 
 
 @gallery.register("many-particles-losses", chapter=CHAPTER,

@@ -7,6 +7,8 @@ chapter computes once and draws many times; the gallery builders compute them.
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as w
 import matplotlib as mpl
 import numpy as np
@@ -14,7 +16,7 @@ import torch
 
 from ... import data, memory, particles, tiers, train
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "learning/particles"
 #: The chapter's problem: N = M = d = 10, Zipf a = 1.
@@ -31,6 +33,16 @@ def _times(steps: int, num: int = 300) -> np.ndarray:
 def _token_colors(n: int):
     cmap = mpl.colormaps["viridis"]
     return [cmap(0.9 * i / max(n - 1, 1)) for i in range(n)]
+
+
+def _margins_panel(ax, t, m, p, num_classes, step_size, colors, theory, ylim) -> None:
+    """The curves of one panel of ``draw_margins``: m (T + 1, N) at the times t, and the dashed predictions."""
+    for x in range(len(p)):
+        ax.plot(t, m[t, x], color=colors[x], linewidth=1.2, label="GD" if x == 0 else None)
+        if theory:
+            ax.plot(t, np.log(step_size * p[x] * num_classes * t), color=colors[x], linewidth=0.8, linestyle="--",
+                    label=r"$\log(\eta p(x) M t)$" if x == 0 else None)
+    ax.set_ylim(*ylim)
 
 
 def draw_margins(margins, freqs, num_classes, step_sizes, theory: bool = True, ncols: int | None = None):
@@ -54,13 +66,8 @@ def draw_margins(margins, freqs, num_classes, step_sizes, theory: bool = True, n
         if i >= S:
             fig.delaxes(ax)
             continue
-        for x in range(len(p)):
-            ax.plot(t, m[i, t, x], color=colors[x], linewidth=1.2, label="GD" if x == 0 else None)
-            if theory:
-                ax.plot(t, np.log(step_sizes[i] * p[x] * num_classes * t), color=colors[x], linewidth=0.8, linestyle="--",
-                        label=r"$\log(\eta p(x) M t)$" if x == 0 else None)
+        _margins_panel(ax, t, m[i], p, num_classes, step_sizes[i], colors, theory, (bottom, top))
         ax.set_xscale("log")
-        ax.set_ylim(bottom, top)
         ax.set_title(f"η = {step_sizes[i]:g}")
         ax.set_xlabel("step t")
         ax.set_ylabel("margin $m_t(x)$")
@@ -160,14 +167,38 @@ def draw_rare_lag(margins, freqs, exponents_margins: dict | None = None):
     return fig
 
 
+@functools.lru_cache(maxsize=128)
+def _widget_margins(step_size: float, exponent: float, num_classes: int, n: int, steps: int):
+    """(margins (1, T + 1, N), freqs) of the widget's run (cached: a widget goes back and forth)."""
+    freqs = data.zipf(n, exponent)
+    return particles.orthonormal_margins(freqs, num_classes, step_size, steps), freqs
+
+
+def _widget_title(step_size, exponent, num_classes, n):
+    return f"η = {step_size:g}, Zipf a = {exponent:g}, M = {num_classes}, N = {n}"
+
+
 def draw_widget_margins(step_size: float, exponent: float, num_classes: int, n: int = N_TOKENS, steps: int = 10_000):
     """Margins against log t for one step size, Zipf exponent and number of classes M (scalar recursion)."""
-    freqs = data.zipf(n, exponent)
-    m = particles.orthonormal_margins(freqs, num_classes, step_size, steps)
+    m, freqs = _widget_margins(step_size, exponent, num_classes, n, steps)
     fig = draw_margins(m, freqs, num_classes, [step_size], ncols=1)
     fig.set_size_inches(5.6, 3.6)
-    fig.axes[0].set_title(f"η = {step_size:g}, Zipf a = {exponent:g}, M = {num_classes}, N = {n}")
+    fig.axes[0].set_title(_widget_title(step_size, exponent, num_classes, n))
     return fig
+
+
+def update_widget_margins(fig, step_size: float, exponent: float, num_classes: int, n: int = N_TOKENS, steps: int = 10_000):
+    """``draw_widget_margins`` in place: the panel's curves and limits redrawn, the colour bar (N tokens) kept."""
+    m, freqs = _widget_margins(step_size, exponent, num_classes, n, steps)
+    m, p = style.to_numpy(m), style.to_numpy(freqs)
+    t = _times(m.shape[1] - 1)
+    bottom = min(0.0, float(m[:, t].min())) - 0.5
+    top = float(np.log(step_size * p.max() * num_classes * (m.shape[1] - 1))) + 1.0
+    ax = fig.axes[0]
+    clear_data(ax)
+    _margins_panel(ax, t, m[0], p, num_classes, step_size, _token_colors(len(p)), True, (bottom, top))
+    ax.legend(loc="upper left", fontsize=7)
+    ax.set_title(_widget_title(step_size, exponent, num_classes, n))
 
 
 @gallery.register_widget("particle-margins", chapter=CHAPTER)
@@ -178,7 +209,7 @@ def widget(step_size: float = 1.0, exponent: float = 1.0, num_classes: int = N_T
         "exponent": slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
         "num_classes": slider(w.IntSlider, "classes M", num_classes, min=2, max=200, step=1),
     }
-    return figure_widget(draw_widget_margins, controls)
+    return figure_widget(draw_widget_margins, controls, update=update_widget_margins)
 
 
 def chapter_margins(exponent: float = 1.0, steps: int = HORIZON):

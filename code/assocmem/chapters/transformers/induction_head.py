@@ -12,7 +12,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..._checks import choice
 from ...models.transformer import TransformerRun, run_experiment, tracked_tokens
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget
+from ...viz.widgets import clear_data, figure_widget
 
 CHAPTER = "transformers/induction_head"
 SEEDS = (0, 1, 2)
@@ -216,12 +216,25 @@ def draw_step_size(run: TransformerRun, step_size: float):
     values = run.step_sizes.tolist()
     if step_size not in values:
         raise ValueError(f"step_size must be one of the precomputed {values}, got {step_size!r}.")
-    s = values.index(step_size)
     fig, axes = style.figure(ncols=3, width=13.0, height=3.6)
-    draw_losses(axes[0, 0], run, title=f"η = {step_size:g} highlighted", highlight=s)
-    draw_margins(axes[0, 1], run, s, "W_O2")
-    draw_margins(axes[0, 2], run, s, "W_K2")
+    _plot_step_size(axes[0], run, values.index(step_size))
     return fig
+
+
+def _plot_step_size(axes, run: TransformerRun, s: int) -> None:
+    draw_losses(axes[0], run, title=f"η = {run.step_sizes[s].item():g} highlighted", highlight=s)
+    draw_margins(axes[1], run, s, "W_O2")
+    draw_margins(axes[2], run, s, "W_K2")
+
+
+def update_step_size(fig, run: TransformerRun, step_size: float) -> None:
+    """``draw_step_size`` in place: the same curves replotted on the kept axes."""
+    values = run.step_sizes.tolist()
+    if step_size not in values:
+        raise ValueError(f"step_size must be one of the precomputed {values}, got {step_size!r}.")
+    for ax in fig.axes[:3]:
+        clear_data(ax)
+    _plot_step_size(fig.axes[:3], run, values.index(step_size))
 
 
 @gallery.register_widget("induction-step-size", chapter=CHAPTER)
@@ -234,7 +247,8 @@ def widget(run: TransformerRun | None = None, step_size: float | None = None):
     values = run.step_sizes.tolist()
     control = w.SelectionSlider(options=values, value=values[-1] if step_size is None else step_size,
                                 description="step size η", continuous_update=False, style={"description_width": "initial"})
-    return figure_widget(lambda step_size: draw_step_size(run, step_size), {"step_size": control})
+    return figure_widget(lambda step_size: draw_step_size(run, step_size), {"step_size": control},
+                         update=lambda fig, step_size: update_step_size(fig, run, step_size))
 
 
 @gallery.register("induction-network", chapter=CHAPTER,
