@@ -22,6 +22,8 @@ MOVES = {
     "many-particles-run": [{"d": 3, "step_size": 100.0, "steps": 300}, {"seed": 7}],
     "particle-margins": [{"step_size": 1000.0, "exponent": 0.0, "num_classes": 2}, {"step_size": 0.01}],
     "induction-step-size": [{"step_size": "FIRST"}],
+    "scaling-capacity": [{"dim": 16, "num_samples": 1000000, "exponent": 1.2, "estimator": "threshold"}, {"estimator": "seen"}],
+    "modern-beta": [{"beta": 64.0, "M": 10}, {"beta": 1.0, "M": 1000}],
 }
 
 

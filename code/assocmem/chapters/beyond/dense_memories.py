@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import ipywidgets as w
@@ -12,7 +13,7 @@ from ...models import dense, hopfield, modern
 from ...tasks import digits
 from ...tiers import threads
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "beyond/dense_memories"
 SEPARATIONS = (("power", 2), ("power", 3), ("power", 4), "exp")
@@ -378,31 +379,50 @@ def digits_figure():
     return draw_digit_examples()
 
 
-def draw_widget(beta: float = 8.0, M: int = 200, index: int = 0, seed: int = 0):
-    """Attention weights of one noisy digit query over the M stored digits (softmax and sparsemax) and the two retrievals."""
+@functools.lru_cache(maxsize=128)
+def _widget_run(beta: float, M: int, index: int, seed: int):
+    """Attention weights and retrievals (softmax, sparsemax) of one noisy query (cached: a widget goes back and forth)."""
     X = digit_memory(M, seed)
     q = digit_queries(X, "noisy", seed)[index : index + 1]
-    fig, axes = style.figure(ncols=3, width=9.6, height=3.0)
-    ax = axes[0, 0]
-    for sep, color, marker in (("softmax", style.PALETTE[0], "o"), ("sparsemax", style.PALETTE[1], "s")):
-        p = style.to_numpy(modern.attention(X, q, beta, separation=sep))[0]
+    weights = [style.to_numpy(modern.attention(X, q, beta, separation=sep))[0] for sep in ("softmax", "sparsemax")]
+    outs = [modern.step(X, q, beta, separation=sep)[0] for sep in modern.SEPARATIONS]
+    return weights, [(_display(out).reshape(8, 8), (out - X[index]).norm().item()) for out in outs]
+
+
+def _plot_widget(axes, beta, M, index, seed):
+    weights, retrievals = _widget_run(beta, M, index, seed)
+    ax = axes[0]
+    for p, (sep, color, marker) in zip(weights, (("softmax", style.PALETTE[0], "o"), ("sparsemax", style.PALETTE[1], "s"))):
         ax.plot(np.arange(M), p, marker=marker, markersize=2.5, linestyle="none", color=color,
                 label=f"{sep}: max {p.max():.2f}, {int((p > 1e-3).sum())} above 1e-3")
-    ax.set_xlabel("stored digit μ (the cued one is μ = 0)")
-    ax.set_ylabel("attention weight")
     ax.set_ylim(-0.03, 1.08)
     ax.legend(loc="upper right", fontsize=7)
     ax.set_title(f"β = {beta:g}, M = {M}")
-    for ax, sep in zip(axes[0, 1:], modern.SEPARATIONS):
-        out = modern.step(X, q, beta, separation=sep)[0]
-        ax.imshow(_display(out).reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
+    for ax, sep, (image, error) in zip(axes[1:], modern.SEPARATIONS, retrievals):
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=16)
+        ax.set_title(f"{sep}: error {error:.2g}", fontsize=8)
+
+
+def draw_widget(beta: float = 8.0, M: int = 200, index: int = 0, seed: int = 0):
+    """Attention weights of one noisy digit query over the M stored digits (softmax and sparsemax) and the two retrievals."""
+    fig, axes = style.figure(ncols=3, width=9.6, height=3.0)
+    axes[0, 0].set_xlabel("stored digit μ (the cued one is μ = 0)")
+    axes[0, 0].set_ylabel("attention weight")
+    for ax in axes[0, 1:]:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
-        ax.set_title(f"{sep}: error {(out - X[index]).norm().item():.2g}", fontsize=8)
         ax.set_xlabel("retrieved image")
         ax.set_ylabel("8 x 8 pixels")
+    _plot_widget(axes[0], beta, M, index, seed)
     return fig
+
+
+def update_widget(fig, beta: float = 8.0, M: int = 200, index: int = 0, seed: int = 0):
+    """``draw_widget`` in place: the weights replotted and the two images redrawn on the kept axes."""
+    for ax in fig.axes[:3]:
+        clear_data(ax)
+    _plot_widget(fig.axes[:3], beta, M, index, seed)
 
 
 @gallery.register_widget("modern-beta", chapter=CHAPTER)
@@ -412,4 +432,4 @@ def widget(beta: float = 8.0, M: int = 200):
         "beta": slider(w.FloatLogSlider, "β", beta, base=2, min=0, max=6, step=0.5),
         "M": slider(w.IntSlider, "stored digits M", M, min=10, max=1000, step=10),
     }
-    return figure_widget(draw_widget, controls)
+    return figure_widget(draw_widget, controls, update=update_widget)

@@ -361,7 +361,8 @@ def _widget_overlaps(load: float, flip_prob: float, d: int, cues: int, seed: int
 
 
 def _plot_widget(ax, load, flip_prob, d, cues, seed):
-    m, K = _widget_overlaps(load, flip_prob, d, cues, seed)
+    with threads(1):
+        m, K = _widget_overlaps(load, flip_prob, d, cues, seed)
     ax.plot(np.arange(len(m)), m, color=style.PALETTE[0], alpha=0.4, linewidth=1)
     ax.axhline(0.95, color=style.PALETTE[1], linestyle="--", linewidth=1)
     ax.set_ylim(-0.05, 1.05)

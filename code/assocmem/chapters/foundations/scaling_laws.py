@@ -12,7 +12,7 @@ import torch
 from ... import data, tiers
 from ...models import scaling
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "foundations/scaling_laws"
 
@@ -185,12 +185,27 @@ def _limits(runs):
 def draw_capacity(dim: int = 512, num_samples: int = 100_000, exponent: float = 2.0, estimator: str = "frequency"):
     """The capacity picture of one memory: each token's signal-to-crosstalk ratio, coloured by whether it is recalled."""
     fig, axes = style.figure(width=5.6, height=3.8)
-    c = capacity(dim, num_samples, exponent, estimator)
-    bottom, top = _limits([c])
-    _capacity_panel(axes[0, 0], c, dim, num_samples, estimator, bottom)
-    axes[0, 0].set_ylim(bottom / 1.5, top)
-    axes[0, 0].legend(loc="lower left", fontsize=7)
+    _plot_capacity(axes[0, 0], dim, num_samples, exponent, estimator)
     return fig
+
+
+@lru_cache(maxsize=64)
+def _cached_capacity(dim: int, num_samples: int, exponent: float, estimator: str):
+    return capacity(dim, num_samples, exponent, estimator)
+
+
+def _plot_capacity(ax, dim, num_samples, exponent, estimator):
+    c = _cached_capacity(dim, num_samples, exponent, estimator)
+    bottom, top = _limits([c])
+    _capacity_panel(ax, c, dim, num_samples, estimator, bottom)
+    ax.set_ylim(bottom / 1.5, top)
+    ax.legend(loc="lower left", fontsize=7)
+
+
+def update_capacity(fig, dim: int = 512, num_samples: int = 100_000, exponent: float = 2.0, estimator: str = "frequency"):
+    """``draw_capacity`` in place: the same points replotted on the kept axes."""
+    clear_data(fig.axes[0])
+    _plot_capacity(fig.axes[0], dim, num_samples, exponent, estimator)
 
 
 def draw_capacity_panels(dim: int = 512, num_samples: int = 100_000, exponent: float = 2.0):
@@ -226,7 +241,7 @@ def widget(dim: int = 512, num_samples: int = 100_000, exponent: float = 2.0, es
         "exponent": slider(w.FloatSlider, "Zipf exponent α", exponent, min=1.2, max=3.0, step=0.1),
         "estimator": w.ToggleButtons(options=[(name, name) for name in scaling.ESTIMATORS], value=estimator, description="q"),
     }
-    return figure_widget(draw_capacity, controls)
+    return figure_widget(draw_capacity, controls, update=update_capacity)
 
 
 # --------------------------------------------------------------------------- checks of the two propositions
