@@ -23,6 +23,7 @@ MOVES = {
     "particle-margins": [{"step_size": 1000.0, "exponent": 0.0, "num_classes": 2}, {"step_size": 0.01}],
     "induction-step-size": [{"step_size": "FIRST"}],
     "scaling-capacity": [{"dim": 16, "num_samples": 1000000, "exponent": 1.2, "estimator": "threshold"}, {"estimator": "seen"}],
+    "sequence-recall": [{"dim": 300, "length": 400, "interaction": "exp"}, {"dim": 20, "length": 2, "seed": 9}],
     "modern-beta": [{"beta": 64.0, "M": 10}, {"beta": 1.0, "M": 1000}],
 }
 

@@ -13,7 +13,7 @@ from ... import tiers
 from ...models import sequence as sq
 from ...tasks import sequences as tasks
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "beyond/sequences"
 
@@ -378,25 +378,44 @@ def timing_figure():
 WIDGET_INTERACTIONS = {"n = 1 (SeqNet)": ("power", 1), "n = 2": ("power", 2), "n = 3": ("power", 3), "n = 4": ("power", 4), "exp": "exp"}
 
 
-def draw_recall_run(dim: int = 100, length: int = 20, interaction="n = 1 (SeqNet)", seed: int = 0):
-    """One stored random sequence: overlap of the recalled state with every stored pattern over time."""
+@lru_cache(maxsize=128)
+def _recall(dim: int, length: int, interaction, seed: int):
+    """Overlaps (P, P + 1) of one recall with the stored patterns and its exact steps (cached: a widget goes back and forth)."""
     inter = WIDGET_INTERACTIONS[interaction] if isinstance(interaction, str) and interaction in WIDGET_INTERACTIONS else interaction
     patterns = sq.random_sequences(dim, length, 1, seed)[0]
     trajectory = sq.recall(patterns, 0, length, inter)
     overlaps = style.to_numpy(trajectory @ patterns.T / dim).T
     exact = int((trajectory == patterns).all(-1).sum()) - 1
-    fig, axes = style.figure(width=6.4, height=3.8)
-    ax = axes[0, 0]
+    return inter, overlaps, exact
+
+
+def _plot_recall(ax, dim, length, interaction, seed):
+    inter, overlaps, exact = _recall(dim, length, interaction, seed)
     image = ax.imshow(overlaps, aspect="auto", origin="lower", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest",
                       extent=(-0.5, length + 0.5, 0.5, length + 1.5))
+    theory = sq.theory_success(dim, length, inter)
+    ax.set_title(f"d = {dim}, P = {length}, {label(inter)}: {exact} of {length} steps on the sequence\n"
+                 f"(derived P(all exact) = {theory:.2f})", fontsize=9)
+    return image
+
+
+def draw_recall_run(dim: int = 100, length: int = 20, interaction="n = 1 (SeqNet)", seed: int = 0):
+    """One stored random sequence: overlap of the recalled state with every stored pattern over time."""
+    fig, axes = style.figure(width=6.4, height=3.8)
+    ax = axes[0, 0]
+    image = _plot_recall(ax, dim, length, interaction, seed)
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="overlap $m_\\mu(t)$")
     ax.set_xlabel("time step t")
     ax.set_ylabel("stored pattern μ")
-    theory = sq.theory_success(dim, length, inter)
-    ax.set_title(f"d = {dim}, P = {length}, {label(inter)}: {exact} of {length} steps on the sequence\n"
-                 f"(derived P(all exact) = {theory:.2f})", fontsize=9)
     return fig
+
+
+def update_recall_run(fig, dim: int = 100, length: int = 20, interaction="n = 1 (SeqNet)", seed: int = 0):
+    """``draw_recall_run`` in place: the overlap image redrawn on the kept axes (the colour bar's range is fixed, -1 to 1)."""
+    ax = fig.axes[0]
+    clear_data(ax)
+    _plot_recall(ax, dim, length, interaction, seed)
 
 
 @gallery.register_widget("sequence-recall", chapter=CHAPTER)
@@ -408,4 +427,4 @@ def widget(dim: int = 100, length: int = 20, interaction: str = "n = 1 (SeqNet)"
         "interaction": w.Dropdown(options=list(WIDGET_INTERACTIONS), value=interaction, description="f"),
         "seed": slider(w.IntSlider, "seed", seed, min=0, max=9),
     }
-    return figure_widget(draw_recall_run, controls)
+    return figure_widget(draw_recall_run, controls, update=update_recall_run)
