@@ -24,6 +24,7 @@ MOVES = {
     "induction-step-size": [{"step_size": "FIRST"}],
     "scaling-capacity": [{"dim": 16, "num_samples": 1000000, "exponent": 1.2, "estimator": "threshold"}, {"estimator": "seen"}],
     "sequence-recall": [{"dim": 300, "length": 400, "interaction": "exp"}, {"dim": 20, "length": 2, "seed": 9}],
+    "one-step-margins": [{"n": 400, "dim": 2, "exponent": 2.5, "step_size": 1000.0}, {"n": 5, "dim": 200, "exponent": 0.0}],
     "modern-beta": [{"beta": 64.0, "M": 10}, {"beta": 1.0, "M": 1000}],
 }
 

@@ -122,6 +122,8 @@ def clear_data(ax) -> None:
     redrawn axes look as a new one would: the data limits restart empty (as after ``cla``),
     labels, scales, ticks and the axes' position are kept (no new axes, no layout).
     """
+    for container in list(ax.containers):  # bars, error bars, stems: their legend entries go with them
+        container.remove()
     for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.images, *ax.texts, *ax.artists]:
         artist.remove()
     if ax.get_legend() is not None:

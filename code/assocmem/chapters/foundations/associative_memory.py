@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as w
 import numpy as np
 
@@ -79,15 +81,32 @@ def draw_errors_by_rank(errors, dims=DIMS, bin_width: int = 5):
 
 def draw_one_step_margins(n: int, dim: int, exponent: float, step_size: float, seed: int = 0):
     """Margins of every token after one GD step from zero, with random embeddings (E and U)."""
+    fig, axes = style.figure(ncols=2, width=9.5)
+    _plot_one_step_margins(axes[0], n, dim, exponent, step_size, seed)
+    return fig
+
+
+@functools.lru_cache(maxsize=128)
+def _one_step_margins(n: int, dim: int, exponent: float, step_size: float, seed: int):
+    """(margins after one step, freqs) (cached: a widget goes back and forth)."""
     freqs = data.zipf(n, exponent)
     targets = data.targets(n)
     E, U = data.embedding_pair(n, n, dim, seed)
     W1 = memory.hebbian_step(E, U, freqs, targets, step_size)[0]
-    m = memory.margins(W1, E, U, freqs, targets)
-    fig, axes = style.figure(ncols=2, width=9.5)
-    panels.token_margins(axes[0, 0], m, freqs, title=f"after one step, N = {n}, d = {dim}, η = {step_size:g}")
-    panels.error_by_frequency(axes[0, 1], m <= 0, freqs, title=f"Zipf exponent a = {exponent:g}")
-    return fig
+    return memory.margins(W1, E, U, freqs, targets), freqs
+
+
+def _plot_one_step_margins(axes, n, dim, exponent, step_size, seed):
+    m, freqs = _one_step_margins(n, dim, exponent, step_size, seed)
+    panels.token_margins(axes[0], m, freqs, title=f"after one step, N = {n}, d = {dim}, η = {step_size:g}")
+    panels.error_by_frequency(axes[1], m <= 0, freqs, title=f"Zipf exponent a = {exponent:g}")
+
+
+def update_one_step_margins(fig, n: int, dim: int, exponent: float, step_size: float, seed: int = 0):
+    """``draw_one_step_margins`` in place: the same bars redrawn on the kept axes."""
+    for ax in fig.axes[:2]:
+        widgets.clear_data(ax)
+    _plot_one_step_margins(fig.axes[:2], n, dim, exponent, step_size, seed)
 
 
 @gallery.register(
@@ -109,7 +128,7 @@ def widget(n: int = 100, dim: int = 30, exponent: float = 1.0, step_size: float 
         "exponent": widgets.slider(w.FloatSlider, "Zipf exponent a", exponent, min=0.0, max=2.5, step=0.1),
         "step_size": widgets.slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-2, max=3, step=0.25),
     }
-    return widgets.figure_widget(draw_one_step_margins, controls)
+    return widgets.figure_widget(draw_one_step_margins, controls, update=update_one_step_margins)
 
 
 def hebbian_vs_gd(n: int, m: int, dim: int, seed: int, step_sizes=(0.5, 7.0), exponent: float = 1.3) -> float:
