@@ -58,6 +58,7 @@ import json
 import math
 import os
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import Callable
 
 import ipywidgets as w
@@ -125,13 +126,32 @@ def clear_data(ax) -> None:
     for container in list(ax.containers):  # bars, error bars, stems: their legend entries go with them
         container.remove()
     for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.images, *ax.texts, *ax.artists]:
-        artist.remove()
+        if artist in ax.get_children():  # a contour set takes its labels (texts) with it
+            artist.remove()
     if ax.get_legend() is not None:
         ax.get_legend().remove()
     ax.dataLim.set_points(np.array([[np.inf, np.inf], [-np.inf, -np.inf]]))
     ax.ignore_existing_data_limits = True
     ax.set_autoscale_on(True)
     ax._request_autoscale_view()
+
+
+@contextmanager
+def unlaid_out(*axes):
+    """Inside the block the axes sit where a new figure's axes sit before its layout runs.
+
+    For an ``update`` whose artists depend on the axes' size in pixels when they are made
+    (contour labels are placed along the lines where they fit): plotting inside this block
+    places them as ``draw`` does. The laid-out positions come back after the block.
+    """
+    kept = [ax.get_position(original=False).frozen() for ax in axes]
+    try:
+        for ax in axes:
+            ax.set_position(ax.get_subplotspec().get_position(ax.figure))
+        yield
+    finally:
+        for ax, bounds in zip(axes, kept):
+            ax.set_position(bounds)
 
 
 class _Layout:
@@ -381,4 +401,4 @@ def slider(kind, description, value, **kwargs):
 
 
 __all__ = ["figure_widget", "slider", "Frame", "FigureWidget", "default_values", "png", "static_enabled",
-           "freeze_layout", "clear_data", "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]
+           "freeze_layout", "clear_data", "unlaid_out", "DPI", "MAX_FRAMES", "MAX_BYTES", "LIVE_NOTE"]

@@ -3,6 +3,7 @@ the large-step limit, time to accuracy, widget."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import ipywidgets as w
@@ -25,7 +26,7 @@ from ...two_particles import (
     time_grid,
 )
 from ...viz import gallery, panels, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider, unlaid_out
 
 CHAPTER = "learning/two_particles"
 FREQS_FA = 0.75
@@ -69,8 +70,8 @@ def _gd_run(alpha, p1, step_sizes, steps):
     return run, landscape.project(run.W, U)
 
 
-def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps: int = 35, xlim=None, ylim=None, num: int = 60):
-    """The spike run (as exp_spike_2d.py): GD trajectories on the landscape (gamma plane), and L(W_t), L01(W_t) against t, one colour per step size."""
+def _gd_window(alpha, p1, step_sizes, steps, xlim=None, ylim=None):
+    """The run, its gamma path (S, T, 2) and the landscape window: the given limits, or fitted to the path."""
     run, gammas = _gd_run(alpha, p1, step_sizes, steps)
     g = style.to_numpy(gammas)
     if xlim is None or ylim is None:
@@ -78,10 +79,27 @@ def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps
         pad = 0.1 * np.maximum(hi - lo, 1.0)
         xlim = xlim or (float(min(lo[0] - pad[0], -1.0)), float(max(hi[0] + pad[0], 1.0)))
         ylim = ylim or (float(min(lo[1] - pad[1], -1.0)), float(max(hi[1] + pad[1], 1.0)))
+    return run, g, xlim, ylim
+
+
+def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps: int = 35, xlim=None, ylim=None, num: int = 60):
+    """The spike run (as exp_spike_2d.py): GD trajectories on the landscape (gamma plane), and L(W_t), L01(W_t) against t, one colour per step size."""
+    run, g, xlim, ylim = _gd_window(alpha, p1, tuple(step_sizes), steps, xlim, ylim)
+    fig, axes = style.figure(ncols=3, width=12.5, height=3.8)
+    _plot_gd(axes[0], alpha, p1, step_sizes, steps, run, g, xlim, ylim, num)
+    axes[0, 1].set_yscale("log")
+    axes[0, 1].set_xlabel("step t")
+    axes[0, 1].set_ylabel("loss $L(W_t)$")
+    axes[0, 2].set_xlabel("step t")
+    axes[0, 2].set_ylabel("0-1 loss $L_{01}(W_t)$")
+    return fig
+
+
+def _plot_gd(axes, alpha, p1, step_sizes, steps, run, g, xlim, ylim, num) -> None:
+    """What ``draw_gd`` plots on its three axes (also replotted in place by the widget's update)."""
     E, U, p, t = problem(alpha, p1)
     land = landscape.evaluate(E, U, p, t, xlim, ylim, num=num)
-    fig, axes = style.figure(ncols=3, width=12.5, height=3.8)
-    ax = axes[0, 0]
+    ax = axes[0]
     panels.landscape(ax, land, scale=0.5, levels=12, title=f"α = {alpha:g}, p = ({p1:g}, {1 - p1:g})", colorbar=False)
     draw_wedge(ax, alpha, xlim, ylim)
     for k, eta in enumerate(step_sizes):
@@ -90,18 +108,12 @@ def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps
     time = np.arange(steps)
     for k, eta in enumerate(step_sizes):
         colour = style.PALETTE[(2 * k) % len(style.PALETTE)]
-        axes[0, 1].plot(time, style.to_numpy(run.loss[k]), marker="o", markersize=2.5, color=colour, label=f"η = {eta:g}")
-        axes[0, 2].step(time, style.to_numpy(run.zero_one[k]), where="post", color=colour, label=f"η = {eta:g}")
-    axes[0, 1].axhline(math.log(2), color="#777777", linestyle="--", linewidth=0.8, label="log 2 = L(0)")
-    axes[0, 1].set_yscale("log")
-    axes[0, 1].set_xlabel("step t")
-    axes[0, 1].set_ylabel("loss $L(W_t)$")
-    axes[0, 1].legend()
-    axes[0, 2].set_xlabel("step t")
-    axes[0, 2].set_ylabel("0-1 loss $L_{01}(W_t)$")
-    axes[0, 2].set_ylim(-0.03, 1.03)
-    axes[0, 2].legend()
-    return fig
+        axes[1].plot(time, style.to_numpy(run.loss[k]), marker="o", markersize=2.5, color=colour, label=f"η = {eta:g}")
+        axes[2].step(time, style.to_numpy(run.zero_one[k]), where="post", color=colour, label=f"η = {eta:g}")
+    axes[1].axhline(math.log(2), color="#777777", linestyle="--", linewidth=0.8, label="log 2 = L(0)")
+    axes[1].legend()
+    axes[2].set_ylim(-0.03, 1.03)
+    axes[2].legend()
 
 
 def draw_one_step_loss(p1: float = 0.75, alphas=(0.0, 0.5, 0.95), eta_max: float = 40.0):
@@ -348,7 +360,24 @@ def widget(alpha: float = 0.95, p1: float = 0.75, step_size: float = 10.0):
         "p1": slider(w.FloatSlider, "frequency p₁", p1, min=0.5, max=0.95, step=0.01),
         "step_size": slider(w.FloatLogSlider, "step size η", step_size, base=10, min=-1, max=2, step=0.1),
     }
-    return figure_widget(draw_widget, controls)
+    # the static page's main slider: the step size, on both sides of the spike threshold eta* the text asks for
+    grid = [10 ** (k / 10) for k in (-10, -5, 0, 3, 5, 6, 7, 8, 9, 10, 13, 15, 20)]
+    return figure_widget(draw_widget, controls, update=update_widget, static={"step_size": grid})
+
+
+@functools.lru_cache(maxsize=64)
+def _widget_window(alpha: float, p1: float, step_size: float, steps: int):
+    return _gd_window(alpha, p1, (step_size,), steps)
+
+
+def update_widget(fig, alpha: float, p1: float, step_size: float, steps: int = 35):
+    """``draw_widget`` in place: the landscape, wedge, path and loss curves replotted on the kept axes."""
+    run, g, xlim, ylim = _widget_window(alpha, p1, step_size, steps)
+    axes = fig.axes[:3]
+    for ax in axes:
+        clear_data(ax)
+    with unlaid_out(*axes):  # the contour labels placed as on a new figure
+        _plot_gd(axes, alpha, p1, (step_size,), steps, run, g, xlim, ylim, 50)
 
 
 # ---------------------------------------------------------------------------------------------
