@@ -19,7 +19,7 @@ from ... import _checks, tiers
 from ..._checks import DTYPE
 from ...models import diffusion as D
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "beyond/diffusion"
 BETA = 400.0  # sigma = 0.05
@@ -324,6 +324,19 @@ def draw_widget(K: int, sigma: float, seed: int = 0):
     return fig
 
 
+def update_widget(fig, K: int, sigma: float, seed: int = 0):
+    """``draw_widget`` in place: the energy map and attractors replotted, the colour bar moved to the new range."""
+    beta = 1 / sigma**2
+    found = circle_attractors(K, seed, round(beta, 6), 120)
+    ax = fig.axes[0]
+    bar = ax.collections[0].colorbar
+    clear_data(ax)
+    mesh = _landscape(ax, D.circle(K, seed=seed), found, beta,
+                      f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious")
+    bar.update_normal(mesh)
+    ax.legend(loc="lower left", fontsize=7)
+
+
 @gallery.register_widget("diffusion-attractors", chapter=CHAPTER)
 def widget(K: int = 32, sigma: float = 0.05):
     """Sliders for the number of training points and the noise level over the energy and its attractors."""
@@ -331,7 +344,7 @@ def widget(K: int = 32, sigma: float = 0.05):
         "K": slider(w.SelectionSlider, "training points K", K, options=[8, 16, 32, 64, 128, 256]),
         "sigma": slider(w.SelectionSlider, "noise level σ", sigma, options=[0.02, 0.035, 0.05, 0.07, 0.1, 0.2]),
     }
-    return figure_widget(draw_widget, controls)
+    return figure_widget(draw_widget, controls, update=update_widget)
 
 
 @gallery.register("diffusion-descent", chapter=CHAPTER,
