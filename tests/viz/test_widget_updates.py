@@ -27,6 +27,7 @@ MOVES = {
     "one-step-margins": [{"n": 400, "dim": 2, "exponent": 2.5, "step_size": 1000.0}, {"n": 5, "dim": 200, "exponent": 0.0}],
     "two-particle-gd": [{"alpha": -0.95, "p1": 0.95, "step_size": 100.0}, {"alpha": 0.99, "p1": 0.5, "step_size": 0.1}],
     "diffusion-attractors": [{"K": 8, "sigma": 0.2}, {"sigma": 0.02}],
+    "random-features-slice": [{"num_features": 64, "beta": 8.0}, {"beta": 0.25}],
     "modern-beta": [{"beta": 64.0, "M": 10}, {"beta": 1.0, "M": 1000}],
 }
 

@@ -6,6 +6,7 @@ random-feature version (DrDAM, one vector T of Y numbers) from ``assocmem.models
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from ... import tiers
 from ..._checks import DTYPE
 from ...models import random_features as rf
 from ...viz import gallery, style
-from ...viz.widgets import figure_widget, slider
+from ...viz.widgets import clear_data, figure_widget, slider
 
 CHAPTER = "beyond/random_features"
 
@@ -223,17 +224,24 @@ def slice_run(num_features=(256, 2048, 16384), beta: float = BETA, seed: int = 0
     return SliceRun(u, u, exact, approx, anchors.numpy(), beta)
 
 
+def _slice_panels(axes, run: SliceRun):
+    """The heat maps and memory crosses of ``draw_slice`` (also replotted in place by the widget); the last mesh."""
+    lo = run.exact.min()
+    hi = -math.log(rf.EPS) / run.beta  # the clipped value: no memory seen from here
+    images = [("MrDAM (exact)", run.exact)] + [(f"DrDAM, Y = {y}", e) for y, e in run.approx.items()]
+    for ax, (title, values) in zip(axes, images):
+        mesh = ax.pcolormesh(run.u, run.v, values, vmin=lo, vmax=min(hi, lo + 12), cmap="viridis", shading="auto")
+        ax.plot(run.anchors[:, 0], run.anchors[:, 1], "x", color="white", markersize=7, mew=2)
+        ax.set_title(title)
+    return mesh
+
+
 def draw_slice(run: SliceRun):
     """The exact energy and DrDAM's for each Y, one colour scale, on the plane through three memories."""
     n = 1 + len(run.approx)
     fig, axes = style.figure(ncols=n, width=2.55 * n + 0.9, height=2.9)
-    lo = run.exact.min()
-    hi = -math.log(rf.EPS) / run.beta  # the clipped value: no memory seen from here
-    images = [("MrDAM (exact)", run.exact)] + [(f"DrDAM, Y = {y}", e) for y, e in run.approx.items()]
-    for ax, (title, values) in zip(axes[0], images):
-        mesh = ax.pcolormesh(run.u, run.v, values, vmin=lo, vmax=min(hi, lo + 12), cmap="viridis", shading="auto")
-        ax.plot(run.anchors[:, 0], run.anchors[:, 1], "x", color="white", markersize=7, mew=2)
-        ax.set_title(title)
+    mesh = _slice_panels(axes[0], run)
+    for ax in axes[0]:
         ax.set_xlabel("slice coordinate 1")
         ax.set_aspect("equal")
         ax.grid(False)
@@ -535,13 +543,34 @@ def widget_error(num_features: int = 2048, beta: float = 1.0, seed: int = 0, num
     return rf.relative_error(rf.kernel_sum(q, T, beta, seed), rf.exact_kernel_sum(q, xi, beta)).median().item()
 
 
+@functools.lru_cache(maxsize=64)
+def _widget_slice(num_features: int, beta: float, seed: int):
+    """The slice run and the kernel-sum error of the widget (cached: a widget goes back and forth)."""
+    with tiers.threads(1):
+        return slice_run(num_features=(num_features,), beta=beta, seed=seed, resolution=30), widget_error(num_features, beta, seed)
+
+
+def _widget_suptitle(fig, error):
+    fig.suptitle(f"median relative error of the kernel sum at 20 queries: {100 * error:.0f} %", fontsize=9)
+
+
 def draw_widget_slice(num_features: int = 2048, beta: float = 1.0, seed: int = 0):
     """The exact energy and DrDAM's on the slice, side by side, for one Y and beta."""
-    with tiers.threads(1):
-        fig = draw_slice(slice_run(num_features=(num_features,), beta=beta, seed=seed, resolution=30))
-        error = widget_error(num_features, beta, seed)
-    fig.suptitle(f"median relative error of the kernel sum at 20 queries: {100 * error:.0f} %", fontsize=9)
+    run, error = _widget_slice(num_features, beta, seed)
+    fig = draw_slice(run)
+    _widget_suptitle(fig, error)
     return fig
+
+
+def update_widget_slice(fig, num_features: int = 2048, beta: float = 1.0, seed: int = 0):
+    """``draw_widget_slice`` in place: the two heat maps replotted, the colour bar moved to the new range."""
+    run, error = _widget_slice(num_features, beta, seed)
+    axes = fig.axes[:2]
+    bar = axes[-1].collections[0].colorbar
+    for ax in axes:
+        clear_data(ax)
+    bar.update_normal(_slice_panels(axes, run))
+    _widget_suptitle(fig, error)
 
 
 @gallery.register_widget("random-features-slice", chapter=CHAPTER)
@@ -551,4 +580,5 @@ def widget(num_features: int = 2048, beta: float = 1.0):
         "num_features": slider(w.SelectionSlider, "features Y", num_features, options=[2**p for p in range(6, 15)]),
         "beta": slider(w.FloatLogSlider, "β", beta, base=2, min=-2, max=3, step=0.5),
     }
-    return figure_widget(lambda **values: draw_widget_slice(**values), controls)
+    return figure_widget(lambda **values: draw_widget_slice(**values), controls,
+                         update=lambda fig, **values: update_widget_slice(fig, **values))
