@@ -55,6 +55,7 @@ def _update_and_draw(widget, values):
     layout = widgets._Layout()
     layout.remember(first)
     widgets.freeze_layout(first)
+    frame.update(first, **widget.values())  # back and forth: an update must leave what the next one needs
     frame.update(first, **values)
     updated = _image(widgets.png(first))
     fresh = frame.draw(**values)

@@ -334,6 +334,7 @@ def update_widget(fig, K: int, sigma: float, seed: int = 0):
     mesh = _landscape(ax, D.circle(K, seed=seed), found, beta,
                       f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious")
     bar.update_normal(mesh)
+    mesh.colorbar = bar  # update_normal does not say so: the next update finds the bar here
     ax.legend(loc="lower left", fontsize=7)
 
 

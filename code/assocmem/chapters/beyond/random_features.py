@@ -569,7 +569,9 @@ def update_widget_slice(fig, num_features: int = 2048, beta: float = 1.0, seed: 
     bar = axes[-1].collections[0].colorbar
     for ax in axes:
         clear_data(ax)
-    bar.update_normal(_slice_panels(axes, run))
+    mesh = _slice_panels(axes, run)
+    bar.update_normal(mesh)
+    mesh.colorbar = bar  # update_normal does not say so: the next update finds the bar here
     _widget_suptitle(fig, error)
 
 
