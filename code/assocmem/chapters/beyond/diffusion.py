@@ -80,8 +80,15 @@ def _energy_grid(X, beta, num: int = 160):
     return g.numpy(), D.energy(torch.stack([G0, G1], -1), X, beta).numpy()
 
 
-def _landscape(ax, X, found: D.Attractors, beta: float, title: str, legend: bool = False):
-    g, E = _energy_grid(X, beta)
+@lru_cache(maxsize=64)
+def _circle_grid(K: int, seed: int, beta: float):
+    """``_energy_grid`` of K points on the circle (cached: the widget goes back and forth)."""
+    with tiers.threads(1):
+        return _energy_grid(D.circle(K, seed=seed), beta)
+
+
+def _landscape(ax, X, found: D.Attractors, beta: float, title: str, legend: bool = False, grid=None):
+    g, E = _energy_grid(X, beta) if grid is None else grid
     mesh = ax.pcolormesh(g, g, E, cmap="viridis", shading="auto", rasterized=True)
     Xn, P = style.to_numpy(X), style.to_numpy(found.points)
     ax.plot(Xn[:, 0], Xn[:, 1], ".", color="white", markersize=3, label="training points")
@@ -318,7 +325,7 @@ def draw_widget(K: int, sigma: float, seed: int = 0):
     found = circle_attractors(K, seed, round(beta, 6), 120)
     fig, axes = style.figure(width=5.2, height=4.6)
     mesh = _landscape(axes[0, 0], D.circle(K, seed=seed), found, beta,
-                      f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious")
+                      f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious", grid=_circle_grid(K, seed, beta))
     fig.colorbar(mesh, ax=axes[0, 0], label=r"energy $E_\beta(x)$", shrink=0.8)
     axes[0, 0].legend(loc="lower left", fontsize=7)
     return fig
@@ -332,7 +339,7 @@ def update_widget(fig, K: int, sigma: float, seed: int = 0):
     bar = ax.collections[0].colorbar
     clear_data(ax)
     mesh = _landscape(ax, D.circle(K, seed=seed), found, beta,
-                      f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious")
+                      f"K = {K}, σ = {sigma:g}: {found.memories} memories, {found.spurious} spurious", grid=_circle_grid(K, seed, beta))
     bar.update_normal(mesh)
     mesh.colorbar = bar  # update_normal does not say so: the next update finds the bar here
     ax.legend(loc="lower left", fontsize=7)
