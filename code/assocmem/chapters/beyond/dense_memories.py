@@ -382,10 +382,11 @@ def digits_figure():
 @functools.lru_cache(maxsize=128)
 def _widget_run(beta: float, M: int, index: int, seed: int):
     """Attention weights and retrievals (softmax, sparsemax) of one noisy query (cached: a widget goes back and forth)."""
-    X = digit_memory(M, seed)
-    q = digit_queries(X, "noisy", seed)[index : index + 1]
-    weights = [style.to_numpy(modern.attention(X, q, beta, separation=sep))[0] for sep in ("softmax", "sparsemax")]
-    outs = [modern.step(X, q, beta, separation=sep)[0] for sep in modern.SEPARATIONS]
+    with threads(1):  # small products: a second intra-op thread only spins
+        X = digit_memory(M, seed)
+        q = digit_queries(X, "noisy", seed)[index : index + 1]
+        weights = [style.to_numpy(modern.attention(X, q, beta, separation=sep))[0] for sep in ("softmax", "sparsemax")]
+        outs = [modern.step(X, q, beta, separation=sep)[0] for sep in modern.SEPARATIONS]
     return weights, [(_display(out).reshape(8, 8), (out - X[index]).norm().item()) for out in outs]
 
 

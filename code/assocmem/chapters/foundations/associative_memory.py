@@ -89,11 +89,12 @@ def draw_one_step_margins(n: int, dim: int, exponent: float, step_size: float, s
 @functools.lru_cache(maxsize=128)
 def _one_step_margins(n: int, dim: int, exponent: float, step_size: float, seed: int):
     """(margins after one step, freqs) (cached: a widget goes back and forth)."""
-    freqs = data.zipf(n, exponent)
-    targets = data.targets(n)
-    E, U = data.embedding_pair(n, n, dim, seed)
-    W1 = memory.hebbian_step(E, U, freqs, targets, step_size)[0]
-    return memory.margins(W1, E, U, freqs, targets), freqs
+    with tiers.threads(1):  # small products: a second intra-op thread only spins
+        freqs = data.zipf(n, exponent)
+        targets = data.targets(n)
+        E, U = data.embedding_pair(n, n, dim, seed)
+        W1 = memory.hebbian_step(E, U, freqs, targets, step_size)[0]
+        return memory.margins(W1, E, U, freqs, targets), freqs
 
 
 def _plot_one_step_margins(axes, n, dim, exponent, step_size, seed):

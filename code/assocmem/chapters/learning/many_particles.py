@@ -262,8 +262,9 @@ def draw_long_run(lr: LongRun):
 @functools.lru_cache(maxsize=256)
 def _verdict(d: int, seed: int) -> str:
     """Separable or not, and the best margin, of the (d, seed) problem (cached: the widget redraws often)."""
-    E, U, _, t = many_particles_problem(d, seed)
-    best = optima.max_margin(E, U, t)
+    with threads(1):  # a small problem: a second intra-op thread only spins
+        E, U, _, t = many_particles_problem(d, seed)
+        best = optima.max_margin(E, U, t)
     return f"separable, best margin {best.margin:.3g}" if best else "not separable"
 
 
