@@ -56,22 +56,33 @@ def random_masks(n: int, seed: int, masked: int = MASKED) -> torch.Tensor:
     return order < masked
 
 
-class Completer(torch.nn.Module):
-    """Encoder, positions, mask token, one ET block, decoder."""
+class _PatchModel(torch.nn.Module):
+    """What both completers share: the patch encoder and decoder, the positions and the mask token.
 
-    def __init__(self, seed: int = 0, heads: int = 2, Y: int = 16, memories: int = 64, **_):
+    Created in this order after ``torch.manual_seed(seed)``, so a subclass draws the same initial
+    values as before the base class existed, and the state-dict names stay those of the npz file."""
+
+    def __init__(self, seed: int = 0):
         super().__init__()
         torch.manual_seed(seed)
         self.encode = torch.nn.Linear(4, D).to(DTYPE)
         self.decode = torch.nn.Linear(D, 4).to(DTYPE)
         self.pos = torch.nn.Parameter(0.1 * torch.randn(PATCHES, D, dtype=DTYPE))
         self.mask_token = torch.nn.Parameter(0.1 * torch.randn(D, dtype=DTYPE))
-        self.et = ET.EnergyTransformer(D, heads=heads, Y=Y, memories=memories, seed=seed)
 
     def start(self, patches, mask) -> torch.Tensor:
+        """Tokens (batch, 16, D): encoded patches, the mask token where ``mask``, plus positions."""
         x = self.encode(patches)
         x = torch.where(mask[..., None], self.mask_token.expand_as(x), x)
         return x + self.pos
+
+
+class Completer(_PatchModel):
+    """Encoder, positions, mask token, one ET block, decoder."""
+
+    def __init__(self, seed: int = 0, heads: int = 2, Y: int = 16, memories: int = 64, **_):
+        super().__init__(seed)
+        self.et = ET.EnergyTransformer(D, heads=heads, Y=Y, memories=memories, seed=seed)
 
     def forward(self, patches, mask, T: int = 8, alpha: float = 0.1, record: bool = False):
         x = self.start(patches, mask)
@@ -81,18 +92,13 @@ class Completer(torch.nn.Module):
         return self.decode(self.et.layernorm(self.et(x, steps=T, alpha=alpha)))
 
 
-class StandardCompleter(torch.nn.Module):
+class StandardCompleter(_PatchModel):
     """The same encoder, positions, mask token and decoder around one ordinary pre-LayerNorm Transformer
     block (2 heads of width 8 with value and output matrices, a ReLU MLP of width 32, residual connections),
     applied once: about as many block parameters as the ET block."""
 
     def __init__(self, seed: int = 0, **_):
-        super().__init__()
-        torch.manual_seed(seed)
-        self.encode = torch.nn.Linear(4, D).to(DTYPE)
-        self.decode = torch.nn.Linear(D, 4).to(DTYPE)
-        self.pos = torch.nn.Parameter(0.1 * torch.randn(PATCHES, D, dtype=DTYPE))
-        self.mask_token = torch.nn.Parameter(0.1 * torch.randn(D, dtype=DTYPE))
+        super().__init__(seed)
         self.ln1, self.ln2, self.ln3 = (torch.nn.LayerNorm(D).to(DTYPE) for _ in range(3))
         self.qkv = torch.nn.Linear(D, 3 * 16, bias=False).to(DTYPE)
         self.out = torch.nn.Linear(16, D, bias=False).to(DTYPE)
@@ -102,8 +108,7 @@ class StandardCompleter(torch.nn.Module):
         return sum(p.numel() for m in (self.ln1, self.ln2, self.qkv, self.out, self.mlp) for p in m.parameters())
 
     def forward(self, patches, mask, *_, **__):
-        x = self.encode(patches)
-        x = torch.where(mask[..., None], self.mask_token.expand_as(x), x) + self.pos
+        x = self.start(patches, mask)
         q, k, v = self.qkv(self.ln1(x)).reshape(*x.shape[:2], 3, 2, 8).permute(2, 0, 3, 1, 4)
         att = torch.softmax(q @ k.transpose(-1, -2) / 8 ** 0.5, dim=-1) @ v  # (batch, 2, N, 8)
         x = x + self.out(att.transpose(1, 2).reshape(*x.shape[:2], 16))
