@@ -165,6 +165,18 @@ class EnergyTransformer(torch.nn.Module):
         ln = self.energy_ln(x, g) if self.leak else torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
         return ln + self.energy_att(g, mask) + self.energy_hn(g)
 
+    def token_energies(self, x, mask=None) -> torch.Tensor:
+        """Each token's share of the energy, (batch, N); summed over tokens it is ``energy(x)``.
+
+        Token C's share: x_C . g_C - L(x_C) (with leak), the attention term of its own query,
+        -(1/beta) sum_h logsumexp_B beta K_hB . Q_hC, and its Hopfield term."""
+        x = _tokens(x, self.D)
+        g = self.layernorm(x)
+        _, _, A = self._scores(g, _attention_mask(mask, x, self.exclude_self))
+        att = -torch.logsumexp(A, dim=-2).sum(1) / self.beta
+        ln = (x * g).sum(-1) - self.lagrangian(x) if self.leak else 0
+        return ln + att - 0.5 * (torch.relu(g @ self.xi.T) ** 2).sum(-1)
+
     # ---- the gradient in g and one descent step ----------------------------------------------
     def grad_g(self, x, mask=None) -> torch.Tensor:
         """dE/dg (batch, N, D) in closed form: x + attention term + Hopfield term (x only with leak)."""
