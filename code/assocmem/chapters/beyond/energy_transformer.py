@@ -521,8 +521,8 @@ def draw_roc(study: GraphStudy):
         ax.set_ylabel("true-positive rate")
         ax.set_title(f"{kind} anomalies vs normal nodes")
         ax.set_aspect("equal")
-        ax.legend(loc="lower right", fontsize=7, title="ROC-AUC", title_fontsize=7)
-    fig.suptitle(f"seed {study.seeds[0]}: one graph of {len(study.labels)} nodes")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, title="score (ROC-AUC)", title_fontsize=7)
+    fig.suptitle(f"seed {study.seeds[0]}: one graph of {len(study.labels)} nodes", y=1.04)
     return fig
 
 
@@ -546,6 +546,8 @@ def attention_maps(seed: int = 0, item: int = 0, T: int = SETTINGS["T"]):
 
 
 def draw_attention(P, masked, completed, mask, T: int = SETTINGS["T"]):
+    from matplotlib.patches import Rectangle
+
     heads = P.shape[0]
     fig, axes = style.figure(ncols=2 + heads, width=3.0 * (2 + heads), height=3.4)
     row = axes[0]
@@ -553,6 +555,7 @@ def draw_attention(P, masked, completed, mask, T: int = SETTINGS["T"]):
     _show(row[1], completed, f"completed, T = {T}")
     for ax in row[:2]:
         ax.set_xlabel("8x8 pixels")
+        ax.grid(False)
     for k in np.nonzero(mask)[0]:  # number the masked patches on the input
         row[0].text(2 * (k % 4) + 0.5, 2 * (k // 4) + 0.5, str(k), ha="center", va="center", fontsize=7, color="#b2182b")
     vmax = P.max()
@@ -561,11 +564,12 @@ def draw_attention(P, masked, completed, mask, T: int = SETTINGS["T"]):
         im = ax.imshow(P[h], cmap="viridis", vmin=0, vmax=vmax, origin="upper")
         ax.set_xlabel("query patch C")
         ax.set_ylabel("key patch B")
-        ax.set_title(f"head {h + 1}: weights P[B, C]")
+        ax.set_title(f"head {h + 1}: weights P[B, C]\n(red: masked queries)")
         ax.set_xticks(range(0, 16, 3))
         ax.set_yticks(range(0, 16, 3))
-        for k in np.nonzero(mask)[0]:
-            ax.axvline(k, color="#b2182b", lw=0.6, alpha=0.6)
+        ax.grid(False)
+        for k in np.nonzero(mask)[0]:  # outline the columns of the masked queries
+            ax.add_patch(Rectangle((k - 0.5, -0.5), 1, 16, fill=False, edgecolor="#e41a1c", lw=1.4))
     fig.colorbar(im, ax=list(row[2:]), label="attention weight (each column sums to 1)", shrink=0.85)
     return fig
 
