@@ -59,6 +59,14 @@ def test_neighbour_mean_distance_matches_a_loop(G):
         assert torch.isclose(score[i], (G.attributes[i] - G.attributes[nbrs].mean(0)).norm())
 
 
+def test_mean_distance_ignores_the_edges(G):
+    score = graphs.mean_distance(G)
+    assert torch.isclose(score[5], (G.attributes[5] - G.attributes.mean(0)).norm())
+    rewired = graphs.AttributedGraph(~G.adjacency & ~torch.eye(200, dtype=torch.bool), G.attributes, G.labels, G.community)
+    assert torch.equal(graphs.mean_distance(rewired), score)
+    assert not torch.allclose(graphs.neighbour_mean_distance(rewired), graphs.neighbour_mean_distance(G))
+
+
 def test_each_kind_is_found_by_its_simple_baseline(G):
     # the planted signal is there: degree sees the cliques, the neighbour distance the swapped attributes
     lab = G.labels.numpy()

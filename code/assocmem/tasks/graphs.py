@@ -115,3 +115,9 @@ def neighbour_mean_distance(graph: AttributedGraph) -> torch.Tensor:
     A = graph.adjacency.to(DTYPE)
     mean = A @ graph.attributes / A.sum(1, keepdim=True)
     return (graph.attributes - mean).norm(dim=1)
+
+
+def mean_distance(graph: AttributedGraph) -> torch.Tensor:
+    """Baseline score (n,) that ignores the edges: || x_i - mean of x_j over all nodes ||."""
+    X = graph.attributes
+    return (X - X.mean(0)).norm(dim=1)

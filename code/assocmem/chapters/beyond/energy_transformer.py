@@ -457,7 +457,7 @@ def anomaly_scores(seed: int = 0, restrict: bool = True, tier: str | None = None
     ``et``: squared error of a node's attributes predicted with the node hidden (its neighbours visible);
     ``energy``: the node's own share of the energy after T steps with nothing hidden (its E_LN term, the
     log-sum-exp of its query over its neighbours, its Hopfield term); ``degree``; ``neighbour``: the
-    distance of the attributes to the mean of the neighbours' attributes."""
+    distance of the attributes to the mean of the neighbours' attributes; ``global``: to the mean over all nodes."""
     G = graph(seed)
     X = G.attributes[None]
     adjacency = G.adjacency if restrict else None
@@ -470,7 +470,22 @@ def anomaly_scores(seed: int = 0, restrict: bool = True, tier: str | None = None
         x = model.et(model.encode(X), steps=s["T"], alpha=s["alpha"], mask=adjacency)
         node_energy = model.et.token_energies(x, adjacency)[0]
     return {"et": err.numpy(), "energy": node_energy.numpy(), "degree": G.degree.numpy().astype(float),
-            "neighbour": graphs.neighbour_mean_distance(G).numpy()}
+            "neighbour": graphs.neighbour_mean_distance(G).numpy(), "global": graphs.mean_distance(G).numpy()}
+
+
+def graph_energy_rise(seeds=GRAPH_SEEDS, steps: int = 16, tier: str | None = None) -> np.ndarray:
+    """Largest one-step energy change over ``steps`` descent steps of the restricted block on each seed's
+    graph, in each of the scoring copies (one group hidden per copy), (seeds,); <= 0 means it never rose."""
+    out = []
+    with torch.no_grad(), tiers.threads(1):
+        for seed in seeds:
+            G, model = graph(seed), trained_graph(seed, True, tier)
+            hide = score_groups(G.attributes.shape[0])
+            x = model.encode(G.attributes[None].expand(len(hide), -1, -1))
+            x = torch.where(hide[..., None], model.mask_token.expand_as(x), x)
+            _, trace = model.et(x, steps=steps, alpha=GRAPH_SETTINGS["alpha"], record=True, mask=G.adjacency)
+            out.append((trace[1:] - trace[:-1]).max().item())
+    return np.array(out)
 
 
 def _auc(labels: np.ndarray, score: np.ndarray, kind: str) -> float:
@@ -489,7 +504,7 @@ class GraphStudy:
 
 
 METHODS = {"et": "ET reconstruction error", "full": "ET, full attention", "energy": "ET node energy",
-           "degree": "degree", "neighbour": "distance to neighbour mean"}
+           "degree": "degree", "neighbour": "distance to neighbour mean", "global": "distance to graph mean"}
 
 
 def graph_study(seeds=GRAPH_SEEDS, tier: str | None = None) -> GraphStudy:
