@@ -438,7 +438,7 @@ assert ledger.check("graph-energy-no-score", auc["energy"][:, ALL].max(), upper=
 # The cliques are another matter. A clique member has {glue:}`clique_degree` edges on average
 # against the graph's {glue:}`mean_degree`, so the degree finds them almost perfectly
 # ({glue:}`auc_degree_structural_min` to {glue:}`auc_degree_structural_max`), while the
-# reconstruction error is near chance ({glue:}`auc_et_structural_min` to
+# reconstruction error ranges from chance to modest ({glue:}`auc_et_structural_min` to
 # {glue:}`auc_et_structural_max`): a clique member keeps its own attributes and still has
 # neighbours of its own community to be predicted from. Over all anomalies the neighbour
 # distance ({glue:}`auc_neighbour_all_min` to {glue:}`auc_neighbour_all_max`) beats the block
