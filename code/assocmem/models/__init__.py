@@ -9,7 +9,7 @@
 - ``diffusion``: the empirical score of a diffusion model as a dense memory's energy gradient, and its attractors;
 - ``scaling``: memories written from samples with a weighting q, their errors against dimension and data;
 - ``spherical``: spherical codes (optimal codes, bounds) and the kernelized Hopfield model with a learned feature map;
-- ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step;
+- ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step (attention optionally masked, e.g. to a graph's edges);
 - ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
