@@ -34,8 +34,12 @@ no such guarantee and the update is used only as a retrieval rule.
 ``learn_feature_map`` is U-Hop+'s separation training: it minimises L_tau of the (normalised)
 features Phi(xi_mu) over W and b with Adam. Whether the loss sees normalised or raw features is
 an explicit argument, because the authors train on normalised features but retrieve with raw
-ones, and the scale of W (which the normalised loss never sees) then acts as an inverse
-temperature.
+ones, and the scale of (W, b) (which the normalised loss never sees, so its gradient is
+orthogonal to (W, b) and steps only grow it) then acts as an inverse temperature:
+``feature_gain`` = mean ||Phi(xi)||^2 / mean ||xi||^2 is the factor by which raw features multiply
+beta. ``AUTHORS_RECIPE`` holds the authors' training settings (Adam at lr = 1 for 20 steps,
+Kaiming-normal start, a loss with one member of each pair detached), under which the gain grows
+a hundredfold; at lr = 0.01 it barely moves.
 
 Shapes: x (..., d) batched over leading axes, Xi (M, d), W (D, d), b (D,). float64 throughout.
 """

@@ -442,8 +442,13 @@ def digits_run(seeds=(0, 1, 2)) -> Digits:
                   a["snr"], a["head"], a["tail"], a["mem"], a["noise"], a["gain"])
 
 
+def spanned(d: Digits, floor: float = 1e-12) -> int:
+    """Number of principal directions in which every draw of memories has variance (the rest is blank pixels)."""
+    return int((d.memory_pc > floor).sum(1).min())
+
+
 def draw_digits(d: Digits):
-    fig, axes = style.figure(ncols=3, width=14.0, height=4.2)
+    fig, axes = style.figure(ncols=3, width=14.0, height=4.6)
     bars, trade, why = axes[0]
     best = d.cosine.min(1)
     kinds = (("plain\n(pixel dot, β = 1)", d.plain), ("cosine\nat its best β", best),
@@ -462,21 +467,27 @@ def draw_digits(d: Digits):
         trade.plot(steps, d.snr[s] / d.snr[s, 0], "^--", color=style.PALETTE[2], markersize=3,
                    **({"label": "signal-to-noise (relative)"} if not s else kw))
     trade.set_xscale("symlog", linthresh=5)
+    trade.set_xticks(steps, [f"{c:g}" for c in steps])
+    trade.minorticks_off()
     trade.set_xlabel("separation-training step (Adam, lr 0.01)")
     trade.set_ylabel("value")
-    trade.set_ylim(0, 1.25)
+    trade.set_ylim(0, 1.32)
     trade.set_title("spreading the memories apart loses the queries")
     trade.legend(loc="upper center", fontsize=8, ncols=3)
-    k = np.arange(1, d.memory_pc.shape[1] + 1)
-    why.semilogy(k, d.memory_pc.mean(0), color=style.PALETTE[0], label="memories' variance")
-    why.semilogy(k, d.noise_pc.mean(0), color=style.PALETTE[1], label="masking noise energy")
+    r = spanned(d)                      # the digits' corner pixels are always blank: drop the null directions
+    k = np.arange(1, r + 1)
+    why.semilogy(k, d.memory_pc.mean(0)[:r], color=style.PALETTE[0], label="memories' variance")
+    why.semilogy(k, d.noise_pc.mean(0)[:r], color=style.PALETTE[1], label="masking-noise energy")
+    why.axvline(DIGITS["head"] + 0.5, color="#888888", linewidth=0.8, linestyle=":")
     why.set_xlabel("principal direction of the memories (by variance)")
     why.set_ylabel("fraction of energy per direction")
     twin = why.twinx()
-    twin.plot(k, d.gain_pc.mean(0), color=style.PALETTE[2], linestyle="--", label="gain ‖W v‖ of the learned map")
+    twin.plot(k, d.gain_pc.mean(0)[:r], color=style.PALETTE[2], linestyle="--", label="gain ‖W v‖ of the learned map")
     twin.set_ylabel("gain of the learned map")
-    lines = why.get_lines() + twin.get_lines()
-    why.legend(lines, [line.get_label() for line in lines], loc="lower left", fontsize=8)
+    twin.set_ylim(0, None)
+    lines = why.get_lines()[:2] + twin.get_lines()
+    why.legend(lines, [line.get_label() for line in lines], loc="upper center", bbox_to_anchor=(0.5, -0.17),
+               fontsize=8, ncols=2)
     why.set_title("the map amplifies where the noise lives")
     return fig
 
