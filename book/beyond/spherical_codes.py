@@ -254,7 +254,7 @@ assert ledger.check("gain-beyond-beta", (learned.learned[:, i5] - learned.rescal
 # the unit tests check it). So we compare it with the plain cosine model at $\beta g$.
 
 # %%
-confound = chapter.confound_run()
+confound = chapter.confound_run(chapter.confound_seeds())
 style.glue_figure("spherical-confound", chapter.draw_confound(confound))
 print("feature gain after 20 steps, per draw (lr = 1, 0.1, 0.01):")
 print(np.round(confound.gain[:, :, -1], 1))
@@ -262,41 +262,44 @@ print(np.round(confound.gain[:, :, -1], 1))
 # %% tags=["remove-cell"]
 lr1, lr01 = confound.lrs.index(1.0), confound.lrs.index(0.01)
 g1, g001 = confound.gain[lr1, :, -1], confound.gain[lr01, :, -1]
+r1, r001 = g1 / confound.gain[lr1, :, 0], g001 / confound.gain[lr01, :, 0]
+n_draws = len(confound.seeds)
 sec = "The $\\beta$ confound"
 for name, value, fmt in (("gain1_lo", g1.min(), "{:.0f}"), ("gain1_hi", g1.max(), "{:.0f}"),
-                         ("gain001_hi", g001.max(), "{:.1f}"), ("gain0", confound.gain[lr1, :, 0].mean(), "{:.1f}"),
+                         ("ratio001", r001.max(), "{:.2f}"), ("ratio1", r1.min(), "{:.0f}"), ("c_draws", n_draws, "{:d}"), ("gain0", confound.gain[lr1, :, 0].mean(), "{:.1f}"),
                          ("c_plain5", confound.plain[:, 0].mean(), "{:.2f}"), ("c_auth5", confound.authors[:, 0].min(), "{:.2f}"),
                          ("c_resc5", confound.rescaled[:, 0].min(), "{:.2f}"), ("c_learn5", confound.learned[:, 0].mean(), "{:.2f}"),
                          ("c_plain10", confound.plain[:, 1].mean(), "{:.2f}"), ("c_learn10", confound.learned[:, 1].mean(), "{:.2f}"),
                          ("c_sep_before", confound.sep_before.mean(), "{:.2f}"), ("c_sep_after", confound.sep_after.mean(), "{:.2f}"),
                          ("c_sep_sym", confound.sep_symmetric.mean(), "{:.2f}")):
     ledger.quote(name, value, fmt)
-assert ledger.check("authors-lr-inflates", g1.min(), lower=100,
-                    claim="authors' recipe (Adam, lr 1, 20 steps): the feature gain exceeds 100 in each of 5 draws", section=sec)
-assert ledger.check("small-lr-does-not", g001.max(), upper=3.0,
-                    claim="the same recipe at lr 0.01: the feature gain stays below 3 in each of 5 draws", section=sec)
+assert ledger.check("authors-lr-inflates", r1.min(), lower=50,
+                    claim="authors' recipe (Adam, lr 1, 20 steps): the feature gain grows at least 50-fold, in each draw", section=sec)
+assert ledger.check("small-lr-does-not", r001.max(), upper=1.5,
+                    claim="the same recipe at lr 0.01: the feature gain changes by less than a factor 1.5, in each draw", section=sec)
 assert ledger.check("raw-path-gain", (confound.authors - confound.plain)[:, 0].mean(), lower=0.5,
-                    claim="beta = 5: raw-feature retrieval with the authors' map ends at least 0.5 more of the queries on one memory than the plain model (mean of 5 draws)",
+                    claim="beta = 5: raw-feature retrieval with the authors' map ends at least 0.5 more of the queries on one memory than the plain model (mean over draws)",
                     section=sec, reference="Hu, Wu and Liu 2024")
 assert ledger.check("rescaled-matches", np.abs(confound.authors - confound.rescaled).max(), upper=0.05,
                     claim="the plain model at beta x feature gain matches the authors' raw path within 0.05, every draw and beta",
                     section=sec)
 assert ledger.check("no-geometric-gain", (confound.learned - confound.plain).mean(0).max(), upper=0.05,
-                    claim="with normalised features at the same beta the authors' map does no better than the plain model (mean of 5 draws, beta 5 and 10)",
+                    claim="with normalised features at the same beta the authors' map does no better than the plain model (mean over draws, beta 5 and 10)",
                     section=sec)
 assert ledger.check("one-sided-no-separation", (confound.sep_after - confound.sep_before).mean(), upper=0.0,
-                    claim="the authors' one-sided loss does not raise the mean Delta_min over 5 draws", section=sec)
-assert ledger.check("symmetric-separates", (confound.sep_symmetric - confound.sep_before).min(), lower=0.2,
-                    claim="the same recipe with the symmetric loss raises Delta_min by at least 0.2 in each draw", section=sec)
+                    claim="the authors' one-sided loss does not raise Delta_min on average over the draws", section=sec)
+assert ledger.check("symmetric-separates", (confound.sep_symmetric - confound.sep_before).mean(), lower=0.2,
+                    claim="the same recipe with the symmetric loss raises Delta_min by at least 0.2 on average over the draws", section=sec)
 
 # %% [markdown]
 # ```{glue:figure} spherical-confound
 # :name: fig-spherical-confound
 # :alt: Left, the feature gain against the training step on a log axis for three learning rates; at learning rate 1 it climbs from about 2 to a few hundred in 20 steps, at 0.01 it stays near its start. Right, bars of the fraction of queries ending on one memory at beta 5 and 10; the raw-feature bars and the rescaled plain bars are both at 1, the plain and normalised learned bars are low.
 #
-# Left: the feature gain during training (geometric mean over five draws, band from the smallest
-# to the largest). With the authors' learning rate it grows from about {glue:}`gain0` to between
-# {glue:}`gain1_lo` and {glue:}`gain1_hi`; at learning rate 0.01 it ends below {glue:}`gain001_hi`.
+# Left: the feature gain during training (geometric mean over {glue:}`c_draws` draws, band from
+# the smallest to the largest). With the authors' learning rate it grows from about
+# {glue:}`gain0` to between {glue:}`gain1_lo` and {glue:}`gain1_hi` (at least {glue:}`ratio1`-fold
+# in every draw); at learning rate 0.01 it changes by at most a factor {glue:}`ratio001`.
 # Right: with raw features the authors' map ends every query on one memory (at least
 # {glue:}`c_auth5` at $\beta = 5$, against {glue:}`c_plain5` for the plain model), and so does
 # the plain model at $\beta$ times the gain (at least {glue:}`c_resc5`); with normalised features
@@ -321,14 +324,14 @@ assert ledger.check("symmetric-separates", (confound.sep_symmetric - confound.se
 # differences after clipping to $[0, 1]$, averaged over the memories. We compare the authors'
 # baseline (raw pixel inner products at $\beta = 1$), the cosine model at its best $\beta$ (chosen
 # on the same queries, so an optimistic number), and the learned map of this chapter (the
-# symmetric separation loss, Adam at learning rate 0.01, 200 steps; three draws of memories and
-# masks), retrieved the authors' way (raw features, $\beta = 1$) and with normalised features at
+# symmetric separation loss, Adam at learning rate 0.01, 200 steps; {glue:}`d_draws` draws of
+# memories and masks), retrieved the authors' way (raw features, $\beta = 1$) and with normalised features at
 # its best $\beta$. The authors train their retrieval kernel with a different loss and optimiser,
 # so our learned-map numbers are not theirs. *Top-1* is the fraction of queries whose nearest
 # memory in normalised feature space is their own.
 
 # %%
-dig = chapter.digits_run()
+dig = chapter.digits_run(chapter.digits_seeds())
 style.glue_figure("spherical-digits", chapter.draw_digits(dig))
 print("error  plain:", np.round(dig.plain, 2), " cosine, best beta:", np.round(dig.cosine.min(1), 2),
       " learned (raw):", np.round(dig.learned_raw[:, -1], 2))
@@ -350,7 +353,7 @@ for name, value, fmt in (("d_plain", dig.plain.mean(), "{:.2f}"), ("d_cos", best
                          ("d_raw", dig.learned_raw[:, -1].mean(), "{:.2f}"), ("d_best", dig.learned_best[:, -1].mean(), "{:.2f}"),
                          ("d_sep0", dig.sep[:, 0].mean(), "{:.2f}"), ("d_sep1", dig.sep[:, -1].mean(), "{:.2f}"),
                          ("d_top0", dig.top1[:, 0].mean(), "{:.2f}"), ("d_top1", dig.top1[:, -1].mean(), "{:.2f}"),
-                         ("d_steps", dig.checkpoints[-1], "{:d}"), ("d_head", head, "{:d}"),
+                         ("d_steps", dig.checkpoints[-1], "{:d}"), ("d_draws", len(dig.seeds), "{:d}"), ("d_head", head, "{:d}"),
                          ("d_tail_mem", 100 * tail_mem.max(), "{:.0f}"), ("d_tail_noise", 100 * tail_noise.min(), "{:.0f}"),
                          ("d_tail_gain", tail_gain.min(), "{:.1f}"), ("d_snr", snr_drop.max(), "{:.2f}"),
                          ("d_rho", rho.min(), "{:.2f}"),
@@ -358,7 +361,7 @@ for name, value, fmt in (("d_plain", dig.plain.mean(), "{:.2f}"), ("d_cos", best
                          ("d_tail_plain", dig.top1_tail[:, 0].mean(), "{:.2f}"), ("d_tail_learned", dig.top1_tail[:, 1].mean(), "{:.2f}")):
     ledger.quote(name, value, fmt)
 assert ledger.check("cosine-beats-plain", (dig.plain - best).min(), lower=0.3,
-                    claim="the cosine model at its best beta has a retrieval error at least 0.3 below the plain model, each of 3 draws", section=sec)
+                    claim="the cosine model at its best beta has a retrieval error at least 0.3 below the plain model, each draw", section=sec)
 assert ledger.check("learned-worse-than-plain", (dig.learned_raw[:, -1] - dig.plain).min(), lower=0.5,
                     claim="the learned map retrieved with raw features (beta = 1) has an error at least 0.5 above the plain model, each draw",
                     section=sec, reference="Wu et al. 2024")

@@ -261,6 +261,16 @@ def draw_learned(L: Learned):
 CONFOUND = dict(dim=5, num=10, queries=200, iterations=20, lrs=(1.0, 0.1, 0.01))
 
 
+def confound_seeds(tier: str | None = None) -> tuple:
+    """Draws of memories: 5 in the CI tier, 10 in the paper tier."""
+    return tuple(range(10 if tiers.current(tier) == "paper" else 5))
+
+
+def digits_seeds(tier: str | None = None) -> tuple:
+    """Draws of digits and masks: 3 in the CI tier, 6 in the paper tier."""
+    return tuple(range(6 if tiers.current(tier) == "paper" else 3))
+
+
 def unit_memories(seed: int) -> torch.Tensor:
     """The authors' synthetic memories: Gaussian rows projected onto the unit sphere, (10, 5)."""
     X = memories(seed, CONFOUND["num"], CONFOUND["dim"])
@@ -557,13 +567,13 @@ def learned_figure():
                   alt="Left: the feature gain against the training step for Adam at learning rates 1, 0.1 and 0.01 on a log "
                   "axis; at lr 1 it climbs to a few hundred. Right: fraction of queries ending on one memory for the plain, "
                   "learned normalised, raw-feature and beta-rescaled models; the last two agree.")
-def confound_figure():
-    return draw_confound(confound_run())
+def confound_figure(tier: str = "ci"):
+    return draw_confound(confound_run(confound_seeds(tier)))
 
 
 @gallery.register("spherical-digits", chapter=CHAPTER,
                   alt="Left: retrieval error of corrupted digits for the plain, cosine, and two learned-map models; the cosine "
                   "model is best, the learned map worst. Middle: minimal separation rises and top-1 retrieval falls as "
                   "separation training proceeds. Right: variance and noise energy per principal direction and the map's gain.")
-def digits_figure():
-    return draw_digits(digits_run())
+def digits_figure(tier: str = "ci"):
+    return draw_digits(digits_run(digits_seeds(tier)))
