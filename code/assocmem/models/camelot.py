@@ -47,7 +47,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .. import _checks
+from .. import _checks, tiers
 from ..tasks import long_documents as tasks
 
 MEMORIES = ("none", "fifo", "consolidated", "unlimited")
@@ -202,8 +202,7 @@ def train_char_model(codes, vocab: int, seed: int = 0, steps: int = 600, batch: 
 @lru_cache(maxsize=8)
 def trained_model(seed: int = 0) -> WindowModel:
     """``train_model(seed)``, computed once per session."""
-    with torch.random.fork_rng():
-        torch.set_num_threads(1) if torch.get_num_threads() > 1 else None
+    with tiers.threads(1):  # as write_weights of the chapter trains the stored models
         return train_model(seed)
 
 
