@@ -359,8 +359,9 @@ ledger.quote("paper_claim", 100 * chapter.PAPER_GAIN, "{:.0f}")
 #
 # ## Explore
 #
-# The widget shows the 2-D picture for any $\beta$ with the trained prototypes fixed: the confidence map
-# sharpens and the paths straighten towards the nearest prototype as $\beta$ grows; at small $\beta$ every
+# The widget shows the 2-D picture for any $\beta$, with the prototypes of masked ClAM or of k-means held fixed
+# (the points are coloured by species). The basins do not move (the largest soft assignment is always the nearest
+# prototype), but the confidence map sharpens and the paths bend less as $\beta$ grows; at small $\beta$ every
 # point drifts towards the mean of the prototypes.
 
 # %%

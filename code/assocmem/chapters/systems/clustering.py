@@ -36,16 +36,20 @@ def grid_size(size: dict) -> int:
     return int(np.prod([len(v) for v in size["grid"].values()]))
 
 
-@lru_cache(maxsize=None)
-def study(name: str, tier: str = "ci") -> dict:
+def study(name: str, tier: str | None = None) -> dict:
     """Everything the table needs for one data set: k-means baselines, the grid (masked), the no-mask runs.
 
     Returns a dict: "kmeans" (n_init restarts, lowest objective), "best36" (the best silhouette of
     ``restarts`` single restarts), "grid" (the masked Grid), "selected" [(Clustering, silhouette)]
     per seed (best silhouette among the configurations with all k clusters used), "unrestricted"
     [(Clustering, silhouette)] per seed (best silhouette over every configuration), "nomask"
-    [Clustering] per seed (beta 1.1, lr 0.01, no mask), plus X, y, k.
+    [Clustering] per seed (beta 1.1, lr 0.01, no mask), plus X, y, k. Computed once per (data set, tier).
     """
+    return _study(name, tiers.current(tier))
+
+
+@lru_cache(maxsize=None)
+def _study(name: str, tier: str) -> dict:
     size = sizes(tier)
     X, y, k = data.load(name)
     with tiers.threads(1):
@@ -73,7 +77,7 @@ def _nomask_best(X, nomask) -> dict:
     return {"nomask_best": runs[int(np.argmin(objectives))], "nomask_objectives": objectives}
 
 
-def loss_selected(name: str, tier: str = "ci") -> list[float]:
+def loss_selected(name: str, tier: str | None = None) -> list[float]:
     """Per seed: the silhouette of the configuration (all k clusters used) with the lowest final training loss."""
     r = study(name, tier)
     grid, X = r["grid"], r["X"]
@@ -85,7 +89,7 @@ def loss_selected(name: str, tier: str = "ci") -> list[float]:
     return out
 
 
-def table(tier: str = "ci") -> list[dict]:
+def table(tier: str | None = None) -> list[dict]:
     """One row per data set of the tier: silhouettes of both k-means baselines, masked ClAM (per seed), ClAM without the mask."""
     rows = []
     for name in sizes(tier)["datasets"]:
@@ -148,7 +152,7 @@ def draw_hardening(curves: dict):
 @lru_cache(maxsize=None)
 def hardening_runs():
     """The curves on standardised iris, with the k-means (n_init 1000) prototypes."""
-    r = study("iris", "ci")
+    r = study("iris")
     return hardening(r["X"], r["kmeans"].prototypes, np.geomspace(0.1, 1000, 17))
 
 
@@ -242,7 +246,7 @@ def basins_figure():
 # ---------------------------------------------------------------- every configuration of the grid
 
 
-def draw_grid(tier: str = "ci"):
+def draw_grid(tier: str | None = None):
     """Silhouette of every (configuration, seed) of the masked grid per data set, against both k-means baselines."""
     names = sizes(tier)["datasets"]
     fig, axes = style.figure(ncols=len(names), width=3.0 * len(names) + 0.6, height=4.0)
@@ -288,34 +292,78 @@ def grid_figure(tier: str = "ci"):
 
 # ---------------------------------------------------------------- widget: beta on the 2-D data
 
-
-def draw_beta(beta: float = PLANAR["beta"]):
-    return draw_basins(planar_runs(), beta=beta, trajectories=12)
+WIDGET_MODELS = {"masked ClAM": "masked", "k-means": "kmeans"}
 
 
-def update_beta(fig, beta: float = PLANAR["beta"]):
-    """Fast path: recompute the two confidence images, the trajectories and the title in place."""
+def _paths(P, beta: float, starts, steps: int = 30) -> np.ndarray:
+    # (steps + 1, n, 2) states of (clam-dynamics) from ``starts``, one batched call per step
+    beta_t = torch.tensor([beta], dtype=starts.dtype)
+    path = [starts[None]]
+    for _ in range(steps):
+        path.append(cl._run(path[-1], P[None], beta_t, None, 0.1, 1))
+    return torch.cat(path).numpy()
+
+
+@lru_cache(maxsize=256)
+def _beta_frame(model: str, beta: float):
     runs = planar_runs()
-    X = runs["X"]
+    P = runs[WIDGET_MODELS[model]].prototypes
+    lo, hi = _window(runs["X"])
+    confidence, basin = _soft_image(P, beta, lo, hi, n=80)
+    starts = runs["X"][torch.linspace(0, runs["X"].shape[0] - 1, 16).long()]
+    return confidence, basin, _paths(P, beta, starts)
+
+
+def draw_beta(model: str = "k-means", beta: float = PLANAR["beta"]):
+    """One panel: the prototypes of ``model`` on the 2-D data, the confidence max_mu s_mu at ``beta``,
+    the basins and 30 steps of the dynamics from 16 points."""
+    from matplotlib.colors import ListedColormap
+
+    runs = planar_runs()
+    X, k = runs["X"], runs["k"]
     lo, hi = _window(X)
-    for ax, model, image in zip(fig.axes[:2], (runs["masked"], runs["kmeans"]), fig.clam_images):
-        confidence, _ = _soft_image(model.prototypes, beta, lo, hi)
-        image.set_data(confidence)
-        starts = X[torch.linspace(0, X.shape[0] - 1, 12).long()]
-        path = [starts]
-        for _ in range(30):
-            path.append(cl.dynamics(path[-1], model.prototypes, beta, steps=1))
-        path = torch.stack(path).numpy()
-        for i, line in enumerate(ax.lines[:12]):
-            line.set_data(path[:, i, 0], path[:, i, 1])
-    fig.clam_bar.set_label(f"$\\max_\\mu s_\\mu(v)$ at β = {beta:g}")
-    fig.beta_text.set_text(f"β = {beta:g}: lines, 30 steps of the dynamics; grey lines, basin boundaries")
+    confidence, basin, path = _beta_frame(model, beta)
+    fig, axes = style.figure(width=5.6, height=4.0)
+    ax = axes[0, 0]
+    fig.beta_image = ax.imshow(confidence, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), cmap="Greys", vmin=1 / k, vmax=1,
+                               aspect="auto", alpha=0.55)
+    ax.scatter(X[:, 0], X[:, 1], c=runs["y"].numpy(), cmap=ListedColormap(style.PALETTE[:k]), s=8, alpha=0.7, linewidths=0)
+    fig.beta_paths = [ax.plot(path[:, i, 0], path[:, i, 1], color="#222222", linewidth=0.8)[0] for i in range(path.shape[1])]
+    P = runs[WIDGET_MODELS[model]].prototypes
+    fig.beta_stars, = ax.plot(P[:, 0], P[:, 1], "*", color="white", markeredgecolor="black", markersize=14, label="prototypes")
+    fig.beta_contour = ax.contour(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80), basin, levels=np.arange(k) + 0.5,
+                                  colors="#333333", linewidths=0.8)
+    ax.set_xlabel("petal length (standardised)")
+    ax.set_ylabel("petal width (standardised)")
+    ax.legend(loc="upper left", fontsize=7)
+    fig.colorbar(fig.beta_image, ax=ax, label="$\\max_\\mu s_\\mu(v)$")
+    fig.beta_title = ax.set_title(f"{model}, β = {beta:.3g} (points coloured by species)", fontsize=9)
+    return fig
+
+
+def update_beta(fig, model: str = "k-means", beta: float = PLANAR["beta"]):
+    """Fast path: new confidence image, paths, stars, basin lines and title, in place."""
+    runs = planar_runs()
+    confidence, basin, path = _beta_frame(model, beta)
+    fig.beta_image.set_data(confidence)
+    for i, line in enumerate(fig.beta_paths):
+        line.set_data(path[:, i, 0], path[:, i, 1])
+    P = runs[WIDGET_MODELS[model]].prototypes
+    fig.beta_stars.set_data(P[:, 0].numpy(), P[:, 1].numpy())
+    if getattr(fig, "beta_model", model) != model:  # the basins change only with the prototypes
+        lo, hi = _window(runs["X"])
+        fig.beta_contour.remove()
+        fig.beta_contour = fig.axes[0].contour(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80), basin,
+                                               levels=np.arange(runs["k"]) + 0.5, colors="#333333", linewidths=0.8)
+    fig.beta_model = model
+    fig.beta_title.set_text(f"{model}, β = {beta:.3g} (points coloured by species)")
 
 
 @gallery.register_widget("clustering-beta", chapter=CHAPTER,
-                         alt="A slider for beta over the 2-D iris basins: the soft assignments sharpen as beta grows.")
-def widget(beta: float = PLANAR["beta"]):
-    """A slider for beta (log scale) over the prototypes and basins of the 2-D picture."""
-    controls = {"beta": slider(w.FloatLogSlider, "β", beta, base=10, min=-1, max=2, step=0.25)}
+                         alt="A slider for beta over the 2-D iris data: the soft-assignment confidence sharpens and the paths of the dynamics straighten as beta grows.")
+def widget(model: str = "k-means", beta: float = 1.0):
+    """A menu for the prototypes (masked ClAM or k-means) and a log slider for beta."""
+    controls = {"beta": slider(w.FloatLogSlider, "β", beta, base=10, min=-1, max=2, step=0.25),
+                "model": w.Dropdown(options=list(WIDGET_MODELS), value=model, description="prototypes")}
     return figure_widget(draw_beta, controls, update=update_beta,
-                         static={"beta": [0.1, 0.3, 1.1, 3.0, 10.0, 100.0]})
+                         static={"beta": [0.1, 0.316, 1.0, 3.16, 10.0, 100.0], "model": list(WIDGET_MODELS)})
