@@ -25,7 +25,7 @@
 # **Prerequisites**: {ref}`chap-dense-memories` (dense memories, the log-sum-exp energy), gradient
 # descent, k-means.
 #
-# **Run time**: about 25 s on a laptop CPU (CI tier: iris and wine, 8 configurations, 30 epochs);
+# **Run time**: about 20 s on a laptop CPU (CI tier: iris and wine, 8 configurations, 30 epochs);
 # the paper tier (`ASSOCMEM_TIER=paper`) runs the full grid of 36 configurations, 200 epochs, five
 # seeds and all four data sets.
 # ```
@@ -111,8 +111,8 @@ ledger.quote("conf_11", np.interp(np.log(1.1), np.log(curves["beta"]), curves["c
 
 # %% [markdown]
 # At $\beta = 0.1$ the largest soft assignment is {glue:}`conf_small` on average; at the value $\beta = 1.1$
-# that the authors' grid starts from, about {glue:}`conf_11`: on standardised data the assignment is
-# already nearly hard.
+# that the authors' grid starts from, about {glue:}`conf_11`: on standardised data most of the weight is
+# already on one prototype.
 #
 # ## Training: pattern completion
 #
@@ -128,8 +128,8 @@ ledger.quote("conf_11", np.interp(np.log(1.1), np.log(curves["beta"]), curves["c
 # minimised with Adam over minibatches of 8 points. At inference every point goes to its nearest prototype.
 # `cl.fit(X, k)` trains one model; `cl.fit_grid` trains a grid of configurations and seeds at once, as one
 # batch of independent models. The gradient of {eq}`eq-clam-loss` through the $T$ steps is computed by a
-# hand-written backward pass (about five times faster than autograd on these tiny tensors; the tests check
-# it against autograd).
+# hand-written backward pass (faster than autograd on these tiny tensors, where the graph bookkeeping
+# dominates; the tests check it against autograd).
 #
 # Without the mask ($m = 1$ everywhere, $v_0 = x$) the dynamics cannot complete anything: they only pull $x$
 # towards its prototypes, and the loss measures how far $x$ was from them.
@@ -191,8 +191,8 @@ ledger.quote("identity_gap", abs(ratio_large - 1), "{:.0e}")
 # $(1-(1-\alpha)^T)^2$ times the k-means objective ({prf:ref}`prop-clam-kmeans`).
 # ```
 #
-# The constant is $(1 - 0.9^{10})^2 =$ {glue:}`factor`, and at $\beta = 1000$ the two sides agree to
-# {glue:}`identity_gap`. So any gain of ClAM over k-means must come from the mask, the self-supervised part.
+# The constant is $(1 - 0.9^{10})^2 =$ {glue:}`factor`, and at $\beta = 1000$ the relative gap between the two
+# sides is {glue:}`identity_gap`, rounding error. So any gain of ClAM over k-means must come from the mask, the self-supervised part.
 #
 # ## Prototypes and basins in two dimensions
 #
@@ -236,13 +236,13 @@ ledger.quote("planar_kmeans", planar_kmeans, "{:.3f}")
 # scores {glue:}`planar_masked` against {glue:}`planar_kmeans` for k-means here. Completion needs redundant
 # features; the data sets below have 4 to 64.
 #
-# ## Against k-means on four data sets
+# ## Against k-means
 #
 # The table compares, on standardised data with $k$ the number of classes, the silhouette
 # {cite}`rousseeuw1987silhouettes` of
 #
 # - **k-means, n_init 1000**: scikit-learn's Lloyd iterations from 1000 k-means++ starts, keeping the lowest
-#   objective (the baseline of the paper's code);
+#   objective (the baseline in the authors' code);
 # - **best of 36 restarts**: 36 single k-means runs, keeping the best *silhouette*: the same number of tries and
 #   the same selection rule as ClAM's grid;
 # - **ClAM masked**: for each seed, every configuration of the grid ($\beta \in \{1.1, 1.5, 1.9, 2.4\}$ $\times$
@@ -262,7 +262,7 @@ fig = chapter.draw_grid()
 style.glue_figure("clustering-grid", fig)
 
 # %% tags=["remove-cell"]
-section = "Against k-means on four data sets"
+section = "Against k-means"
 iris, wine = chapter.study("iris"), chapter.study("wine")
 row = {r["dataset"]: r for r in rows}
 km_iris, km_ari = iris["kmeans_silhouette"], cl.ari(iris["y"], iris["kmeans"].labels)
@@ -290,8 +290,8 @@ assert ledger.check("masked-all-clusters", min(c.used() for c, _ in iris["select
                     claim="every selected masked ClAM solution (iris, wine, every seed) has k = 3 non-empty clusters")
 assert ledger.check("masked-seed-fragile", masked_iris.min() - iris["best36_silhouette"], upper=0.0, section=section,
                     claim=f"iris: the worst of {n_seeds} seeds of grid-selected masked ClAM is not above the best of 36 k-means restarts")
-assert ledger.check("masked-loses-wine", row["wine"]["masked"].max() - wine["kmeans_silhouette"], upper=0.0, section=section,
-                    claim=f"wine: best of {n_seeds} seeds of masked ClAM minus the k-means silhouette (no gain)")
+assert ledger.check("masked-no-gain-wine", row["wine"]["masked"].max() - wine["best36_silhouette"], upper=0.005, section=section,
+                    claim=f"wine: best of {n_seeds} seeds of masked ClAM minus the best of 36 k-means restarts (no gain beyond 0.005)")
 unrestricted = [s for _, s in iris["unrestricted"]]
 dead = [c.used() for c, _ in iris["unrestricted"]]
 assert ledger.check("unrestricted-picks-dead", max(dead), upper=2, section=section,
@@ -310,6 +310,7 @@ ledger.quote("nomask_iris", nomask_sil[0], "{:.3f}")
 ledger.quote("nomask_ari_iris", nomask_ari[0], "{:.3f}")
 ledger.quote("km_ari_iris", km_ari, "{:.3f}")
 ledger.quote("km_wine", wine["kmeans_silhouette"], "{:.3f}")
+ledger.quote("best36_wine", wine["best36_silhouette"], "{:.3f}")
 ledger.quote("masked_wine_max", row["wine"]["masked"].max(), "{:.3f}")
 ledger.quote("gain_wine", 100 * row["wine"]["gain"], "{:.1f}")
 ledger.quote("unrestricted_iris", min(unrestricted), "{:.3f}")
@@ -327,14 +328,15 @@ ledger.quote("paper_claim", 100 * chapter.PAPER_GAIN, "{:.0f}")
 # **Iris** is where ClAM wins. The best of {glue:}`n_seeds` seeds reaches a silhouette of
 # {glue:}`masked_iris_max`, {glue:}`gain_iris` % above k-means with 1000 starts ({glue:}`km_iris`) and
 # {glue:}`gain_best36` % above the best of 36 k-means restarts ({glue:}`best36_iris`). The gain is fragile: it
-# is a few configurations out of {glue:}`grid_size` per seed, and the worst seed's selected solution
-# ({glue:}`masked_iris_min`) is no better than the 36 restarts. Without the mask, ClAM lands on k-means'
-# partition on every seed (silhouette {glue:}`nomask_iris` against {glue:}`km_iris`, adjusted Rand index
+# comes from a few configurations out of {glue:}`grid_size` per seed, and the worst seed's selected solution
+# ({glue:}`masked_iris_min`) is no better than the 36 restarts. Without the mask, ClAM scores as k-means does on
+# every seed (silhouette {glue:}`nomask_iris` against {glue:}`km_iris`, adjusted Rand index with the species
 # {glue:}`nomask_ari_iris` against {glue:}`km_ari_iris`), as {prf:ref}`prop-clam-kmeans` predicts.
 #
 # **Wine** is where it does not: the best masked seed scores {glue:}`masked_wine_max` against
-# {glue:}`km_wine` ({glue:}`gain_wine` %), while the lowest-objective no-mask seed matches k-means. (The
-# other no-mask seeds stop in worse local minima of the k-means objective, as a single k-means restart can.)
+# {glue:}`km_wine` for k-means ({glue:}`gain_wine` %) and {glue:}`best36_wine` for the best of 36 restarts,
+# while the lowest-objective no-mask seed matches k-means. (No-mask seeds that score lower stop in worse local
+# minima of the k-means objective, as a single k-means restart can.)
 #
 # The selection protocol needs its restriction. Selecting on silhouette alone, iris picks a solution with a
 # dead prototype on every seed: two clusters (setosa and the rest) score {glue:}`unrestricted_iris`, higher
@@ -349,13 +351,12 @@ ledger.quote("paper_claim", 100 * chapter.PAPER_GAIN, "{:.0f}")
 # | ClAM beats k-means in silhouette, by up to {glue:}`paper_claim` % | iris: +{glue:}`gain_iris` % over k-means (n_init 1000), +{glue:}`gain_best36` % over the best of 36 restarts, best seed, selected on the silhouette; wine: {glue:}`gain_wine` % |
 # | the self-supervised loss is what makes it work | yes: without the mask it is k-means, exactly ({prf:ref}`prop-clam-kmeans`) |
 #
-# The verdict on "up to {glue:}`paper_claim` %": not reproduced at this scale. We see a gain of 5 to 10 % on
-# iris, none on wine, and part of the gain is bought by the protocol: the best of a grid of configurations and
+# The verdict on "up to {glue:}`paper_claim` %": not reproduced at this scale. We see a gain of
+# {glue:}`gain_best36` to {glue:}`gain_iris` % on iris, none on wine, and part of the gain is bought by the protocol: the best of a grid of configurations and
 # of seeds, chosen on the metric being reported. Against k-means given the same number of tries and the same
 # selection (the best of 36 restarts) the margin shrinks. The paper tier adds breast cancer and digits and the
 # full 36-configuration grid at 200 epochs; we did not run it for this page, and we did not compare with the
-# paper's per-data-set table or its other baselines (spectral clustering and other differentiable relaxations),
-# which are not built here.
+# paper's per-data-set table or with its methods other than k-means, which are not built here.
 #
 # ## Explore
 #
@@ -394,9 +395,8 @@ ledger.quote("loss_sel_max", max(loss_sel), "{:.3f}")
 # ```{solution} ex-clam-beta
 # :class: dropdown
 #
-# Most points have gaps $\Delta$ of several units (standardised data), so $e^{-\beta\Delta/2}$ is already small
-# at $\beta \approx 3$, but the few points near a boundary keep a relative error of order their share times
-# $e^{-\beta\Delta/2}$. The measured ratio (right panel of {numref}`fig-clustering-hardening`) stays within 1 % of 1
+# Points far from every boundary have large gaps $\Delta$ and reach the limit early; the few points near a
+# boundary keep an error of order $e^{-\beta\Delta/2}$ each, and they set the $\beta$ needed. The measured ratio (right panel of {numref}`fig-clustering-hardening`) stays within 1 % of 1
 # from $\beta \approx$ {glue:}`beta_1pc` on (the first point of the figure's grid that is). Near $\beta \approx 1$ the ratio even dips below 1: soft assignments let a point near
 # a boundary be pulled towards two prototypes at once, and the loss counts a mixture that sits closer to the point.
 # ```
@@ -415,8 +415,8 @@ ledger.quote("loss_sel_max", max(loss_sel), "{:.3f}")
 # terms of order $e^{-\beta\Delta/2}$, so its minimisers are the k-means centroids up to those terms. The
 # remaining differences come from the optimiser: minibatches of 8 points and a fixed Adam step leave the
 # prototypes jittering around the minimiser. A decreasing learning rate (or full-batch gradient steps) and a
-# larger $\beta$ make them converge to a fixed point of Lloyd's iteration, the same one k-means finds from the
-# same start.
+# larger $\beta$ make them converge to a stationary point of the k-means objective: the centroids of their own
+# clusters, a fixed point of Lloyd's iteration.
 # ```
 #
 # ```{exercise}

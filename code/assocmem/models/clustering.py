@@ -100,8 +100,8 @@ def loss_and_grad(V0, X, P, beta, move, alpha: float, steps: int):
     coordinate moves and is scored). Returns (loss (M,), dL/dP (M, k, D)). Backward, with
     u = alpha m * g_{t+1} and z_mu = -beta/2 ||rho_mu - v_t||^2, s = softmax(z):
     dL/dP += s^T u - beta (diag(sum_b dz) P - dz^T V_t), g_t = g_{t+1} - u + beta (dz P - (sum_mu dz) v_t),
-    with dz = s * (u P^T - <s, u P^T>). Checked against autograd in the tests; about five times faster
-    than autograd on these tiny tensors, where the graph bookkeeping dominates.
+    with dz = s * (u P^T - <s, u P^T>). Checked against autograd in the tests; faster than autograd on
+    these tiny tensors, where the graph bookkeeping dominates.
     """
     B = V0.shape[1]
     b = beta.reshape(-1, 1, 1)

@@ -106,7 +106,7 @@ def table(tier: str | None = None) -> list[dict]:
 def format_table(rows: list[dict]) -> str:
     """The silhouette table as text: one line per data set."""
     head = ("data set", "k-means n_init 1000", "best of 36 restarts", "ClAM masked, per seed", "best seed / k-means",
-            "ClAM no mask (lowest-loss seed; all)")
+            "ClAM no mask (lowest-objective seed; all)")
     lines = [" | ".join(head)]
     for r in rows:
         lines.append(" | ".join((
@@ -235,9 +235,9 @@ def draw_basins(runs: dict, beta: float = PLANAR["beta"], trajectories: int = 12
     "clustering-basins",
     chapter=CHAPTER,
     alt="Two scatter plots of the iris flowers by standardised petal length and width, coloured by cluster, over a grey "
-    "map of how confident the soft assignment is. Left, the three prototypes learned by masked ClAM; right, the k-means "
-    "centroids. In both, setosa forms its own basin at the lower left and the two other species are split by a "
-    "boundary across the upper cloud; short lines show points flowing to their prototype.",
+    "map of how confident the soft assignment is. Left, masked ClAM puts two of its three prototypes near the small "
+    "setosa cloud at the lower left and the third between the clouds, so the large upper cloud is one cluster; right, "
+    "the k-means centroids sit in the middle of the three species. Lines show points flowing to their prototype.",
 )
 def basins_figure():
     return draw_basins(planar_runs())
