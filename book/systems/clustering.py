@@ -343,19 +343,58 @@ ledger.quote("paper_claim", 100 * chapter.PAPER_GAIN, "{:.0f}")
 # than any three-cluster solution, because the silhouette favours the one clean split of iris. A reported
 # "best of grid" is only a clustering into $k$ clusters if the protocol says so.
 #
+# Non-empty is not enough either. The silhouette can be raised by isolating a few outliers, which no
+# clustering method should get credit for. On breast cancer ($k = 2$, 30 features), the "clustering" that puts
+# the two points farthest from the mean in a cluster of their own:
+
+# %%
+Xb, yb, kb = data.load("breast_cancer")
+split = chapter.outlier_split(Xb, 2)
+kmb = cl.kmeans(Xb, kb, n_init=10)
+print(f"2 outliers vs the rest: silhouette {cl.silhouette(Xb, split):.3f}, adjusted Rand index {cl.ari(yb, split):.3f}")
+print(f"k-means (n_init 10):    silhouette {cl.silhouette(Xb, kmb.labels):.3f}, adjusted Rand index {cl.ari(yb, kmb.labels):.3f}")
+
+# %% tags=["remove-cell"]
+bc_split, bc_km = cl.silhouette(Xb, split), cl.silhouette(Xb, kmb.labels)
+assert ledger.check("outlier-split-silhouette", bc_split / bc_km, lower=1.5, section=section,
+                    claim="breast cancer: silhouette of 'the 2 points farthest from the mean vs the rest' / k-means silhouette")
+assert ledger.check("outlier-split-ari", cl.ari(yb, split), upper=0.05, section=section,
+                    claim="breast cancer: that split says nothing about the classes (adjusted Rand index)")
+ledger.quote("bc_split", bc_split, "{:.3f}")
+ledger.quote("bc_km", bc_km, "{:.3f}")
+ledger.quote("bc_gain", 100 * (bc_split / bc_km - 1), "{:.0f}")
+if "breast_cancer" in chapter.sizes()["datasets"]:  # paper tier: the grid's selected solutions, checked
+    bc = chapter.study("breast_cancer")
+    big = [c for c, s in bc["selected"] if s > 1.5 * bc["kmeans_silhouette"]]
+    smallest = min((torch.bincount(c.labels).min().item() / len(c.labels) for c in big), default=0.0)
+    assert ledger.check("bc-large-gains-are-outliers", smallest, upper=0.01, section=section,
+                        claim="breast cancer, paper tier: every selected masked ClAM solution scoring 1.5 x k-means has a cluster of < 1 % of the points")
+
+# %% [markdown]
+# scores {glue:}`bc_split` against {glue:}`bc_km` for k-means, {glue:}`bc_gain` % "better", with an adjusted Rand
+# index near zero. Masked ClAM's grid finds such splits: in our paper-tier run (full grid, 200 epochs) the
+# selected breast-cancer solutions were of exactly this kind, a cluster of a few points, and a check at that tier
+# asserts it (every selected solution scoring 1.5 times k-means has a cluster of under 1 % of the points).
+# Selection therefore needs a minimum cluster size as well (`cl.select(X, candidates, min_size=...)`), and a large
+# silhouette gain should be read together with the cluster sizes and an external index such as the adjusted Rand
+# index.
+#
 # ## What reproduced
 #
-# | claim {cite}`saha2023endtoend` | here (CI tier: iris and wine, 8 configurations, 30 epochs, {glue:}`n_seeds` seeds) |
+# | claim {cite}`saha2023endtoend` | here ({glue:}`grid_size` configurations, {glue:}`n_seeds` seeds; the CI tier runs iris and wine) |
 # |---|---|
 # | the memory's dynamics are a differentiable relaxation of the cluster assignment | yes: proved and measured ({prf:ref}`prop-clam-relaxation`, {numref}`fig-clustering-hardening`) |
 # | ClAM beats k-means in silhouette, by up to {glue:}`paper_claim` % | iris: +{glue:}`gain_iris` % over k-means (n_init 1000), +{glue:}`gain_best36` % over the best of 36 restarts, best seed, selected on the silhouette; wine: {glue:}`gain_wine` % |
 # | the self-supervised loss is what makes it work | yes: without the mask it is k-means, exactly ({prf:ref}`prop-clam-kmeans`) |
 #
-# The verdict on "up to {glue:}`paper_claim` %": not reproduced at this scale. We see a gain of
-# {glue:}`gain_best36` to {glue:}`gain_iris` % on iris, none on wine, and part of the gain is bought by the protocol: the best of a grid of configurations and
-# of seeds, chosen on the metric being reported. Against k-means given the same number of tries and the same
-# selection (the best of 36 restarts) the margin shrinks. The paper tier adds breast cancer and digits and the
-# full 36-configuration grid at 200 epochs; we did not run it for this page, and we did not compare with the
+# The verdict on "up to {glue:}`paper_claim` %": not reproduced as a clustering gain. We see a gain of
+# {glue:}`gain_best36` to {glue:}`gain_iris` % on iris and none on wine, and part of the iris gain is bought by
+# the protocol: the best of a grid of configurations and of seeds, chosen on the metric being reported. Against
+# k-means given the same number of tries and the same selection (the best of 36 restarts) the margin shrinks.
+# Gains of {glue:}`paper_claim` % and more do appear, on breast cancer at the paper tier, but they come from splitting off
+# outliers, not from better clusters. The CI build runs iris and wine; the paper tier adds breast cancer and
+# digits and the full 36-configuration grid at 200 epochs (we ran it for iris, wine and breast cancer while
+# writing this chapter, not for digits, whose grid takes far longer on a CPU). We did not compare with the
 # paper's per-data-set table or with its methods other than k-means, which are not built here.
 #
 # ## Explore

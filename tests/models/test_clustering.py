@@ -113,6 +113,9 @@ def test_select_skips_dead_prototypes_and_kmeans_restarts():
     assert cl.silhouette(X, dead.labels) > -1  # it is a valid 2-cluster solution, only skipped
     with pytest.raises(ValueError, match="no candidate"):
         cl.select(X, [dead])
+    tiny = cl.Clustering(torch.where(torch.arange(90) < 2, 2, labels.clamp(max=1)), C)  # a 2-point cluster
+    assert cl.select(X, [tiny, good])[0] is tiny or cl.silhouette(X, good.labels) >= cl.silhouette(X, tiny.labels)
+    assert cl.select(X, [tiny, good], min_size=5)[0] is good
     assert len(cl.kmeans_restarts(X, 3, restarts=4)) == 4
     assert cl.silhouette(X, torch.zeros(90, dtype=torch.long)) == -1.0
 

@@ -360,14 +360,16 @@ def ari(y, labels) -> float:
     return float(adjusted_rand_score(np.asarray(y), np.asarray(labels)))
 
 
-def select(X, candidates, k: int | None = None) -> tuple[Clustering, float]:
+def select(X, candidates, k: int | None = None, min_size: int = 1) -> tuple[Clustering, float]:
     """The candidate with the highest silhouette among those with all k clusters non-empty (the protocol of the table).
 
-    ``k`` defaults to the number of prototypes. Raises when no candidate uses all k clusters.
+    ``k`` defaults to the number of prototypes; ``min_size`` > 1 also requires every cluster to hold at least
+    that many points (a silhouette can be raised by isolating a few outliers). Raises when no candidate qualifies.
     """
+    min_size = _checks.count("min_size", min_size, minimum=1)
     best, best_score = None, -math.inf
     for c in candidates:
-        if c.used() < (k or c.k):
+        if c.used() < (k or c.k) or torch.bincount(c.labels, minlength=c.k).min().item() < min_size:
             continue
         score = silhouette(X, c.labels)
         if score > best_score:

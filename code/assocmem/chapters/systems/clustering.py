@@ -89,6 +89,13 @@ def loss_selected(name: str, tier: str | None = None) -> list[float]:
     return out
 
 
+def outlier_split(X, m: int = 2) -> torch.Tensor:
+    """Labels of a 2-cluster "solution" that puts the m points farthest from the mean in a cluster of their own."""
+    labels = torch.zeros(X.shape[0], dtype=torch.long)
+    labels[X.norm(dim=1).argsort(descending=True)[:m]] = 1
+    return labels
+
+
 def table(tier: str | None = None) -> list[dict]:
     """One row per data set of the tier: silhouettes of both k-means baselines, masked ClAM (per seed), ClAM without the mask."""
     rows = []
