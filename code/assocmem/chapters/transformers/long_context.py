@@ -196,6 +196,7 @@ def draw_beyond(variants: dict):
     ax.invert_yaxis()
     ax.set_xlim(0, 1.02)
     ax.set_xlabel("accuracy on queries whose fact is beyond the window")
+    ax.set_ylabel("memory added to the frozen model")
     ax.set_title(f"M = 64 slots; bars: mean, dots: {len(variants[names[0]])} seeds", fontsize=9)
     return fig
 
