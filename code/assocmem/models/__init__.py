@@ -10,7 +10,8 @@
 - ``scaling``: memories written from samples with a weighting q, their errors against dimension and data;
 - ``spherical``: spherical codes (optimal codes, bounds) and the kernelized Hopfield model with a learned feature map;
 - ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step;
-- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
+- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
+- ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
