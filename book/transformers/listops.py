@@ -49,7 +49,7 @@
 
 # %%
 import numpy as np
-from myst_nb import glue  # noqa: F401  (the glue directives of the page)
+from myst_nb import glue
 
 from assocmem import claims
 from assocmem.chapters.transformers import listops as chapter
@@ -89,7 +89,7 @@ ledger.quote("vocab_size", len(task.VOCAB), "{}")
 # feed-forward of width $2d$, both residual, and a readout from the *mean* of the positions to the ten
 # values. Each model is trained with AdamW on a fixed training set of {glue:}`train_size` expressions (so that
 # it can memorise it) and scored on {glue:}`test_size` held-out ones. The sweep trains three operator sets, SUM alone,
-# MAX + MED, and all four, at widths $d \in$ {glue:}`sweep_dims`, {glue:}`sweep_seeds` seeds each,
+# MAX + MED, and all four, at widths $d \in$ {glue:text}`sweep_dims`, {glue:}`sweep_seeds` seeds each,
 # for {glue:}`sweep_steps` steps. It ran once, in {glue:}`sweep_minutes` minutes on one CPU thread, with
 # `python -m assocmem.chapters.transformers.listops --sweep`, which writes the file the chapter reads.
 
@@ -105,7 +105,7 @@ for name in chapter.CONDITIONS:
 # %% tags=["remove-cell"]
 section = "The models and the sweep"
 size = sweep["sizes"]
-ledger.quote("sweep_dims", "{" + ", ".join(str(d) for d in size["dims"]) + "}", "{}")
+glue("sweep_dims", "{" + ", ".join(str(d) for d in size["dims"]) + "}", display=False)
 ledger.quote("sweep_seeds", len(size["seeds"]), "{}")
 ledger.quote("sweep_steps", size["steps"], "{}")
 ledger.quote("train_size", size["train_size"], "{}")
@@ -127,7 +127,7 @@ ledger.quote("maxmed_smallest_width", maxmed_smallest_width, "{:.2f}")
 ledger.quote("maxmed_params", smallest["MAX+MED"], "{:.0f}")
 ledger.quote("all_params", smallest["all four"], "{:.0f}")
 ledger.quote("max_params", max(r["params"] for r in rows), "{:.0f}")
-ledger.quote("all_largest", f"{all_best.min():.2f} to {all_best.max():.2f}", "{}")
+glue("all_largest", f"{all_best.min():.2f} to {all_best.max():.2f}", display=False)
 
 # %% [markdown]
 # ```{glue:figure} listops-sweep
@@ -162,11 +162,11 @@ joint_sum = max(r["sum_accuracy"] for r in rows if r["condition"] == "all four")
 assert ledger.check("joint-does-not-rescue-sum", joint_sum, upper=0.2, section=section, reference="Both et al. 2025",
                     claim="best pure-SUM held-out accuracy of any model trained on all four operators (the paper's claim, "
                     "joint training makes SUM easier, would put it well above chance)")
-ledger.quote("sum_gap", f"{gap.min():.2f} to {gap.max():.2f}", "{}")
+glue("sum_gap", f"{gap.min():.2f} to {gap.max():.2f}", display=False)
 ledger.quote("joint_sum", joint_sum, "{:.2f}")
 
 # %% [markdown]
-# At the largest width the training accuracy of SUM exceeds the held-out one by {glue:}`sum_gap`;
+# At the largest width the training accuracy of SUM exceeds the held-out one by {glue:text}`sum_gap`;
 # the best pure-SUM accuracy of any model trained on all four operators is {glue:}`joint_sum`. So
 # joint training made the *mix* easy to learn (most of it is MAX, MIN and MED), not SUM: the paper's
 # claim that joint training makes SUM easier does not reproduce here.
@@ -210,13 +210,13 @@ share_gap = share["all four"].min() - share["SUM"].max()
 assert ledger.check("joint-writes-more-attention", share_gap, lower=0.05, section=section, reference="Both et al. 2025",
                     claim="smallest attention share of a model trained on all four operators minus the largest of a SUM-only "
                     "model (largest width)")
-ledger.quote("order_sum", f"{order['SUM'].min():.2f} to {order['SUM'].max():.2f}", "{}")
-ledger.quote("order_joint", f"{min(order['MAX+MED'].min(), order['all four'].min()):.2f} to "
-             f"{max(order['MAX+MED'].max(), order['all four'].max()):.2f}", "{}")
+glue("order_sum", f"{order['SUM'].min():.2f} to {order['SUM'].max():.2f}", display=False)
+glue("order_joint", f"{min(order['MAX+MED'].min(), order['all four'].min()):.2f} to "
+             f"{max(order['MAX+MED'].max(), order['all four'].max()):.2f}", display=False)
 ledger.quote("joint_att", joint_att, "{:.2f}")
 ledger.quote("sum_ablation", sum_ablation, "{:.2f}")
-ledger.quote("share_sum", f"{share['SUM'].min():.2f} to {share['SUM'].max():.2f}", "{}")
-ledger.quote("share_all", f"{share['all four'].min():.2f} to {share['all four'].max():.2f}", "{}")
+glue("share_sum", f"{share['SUM'].min():.2f} to {share['SUM'].max():.2f}", display=False)
+glue("share_all", f"{share['all four'].min():.2f} to {share['all four'].max():.2f}", display=False)
 
 # %% [markdown]
 # ```{glue:figure} listops-mechanisms
@@ -228,7 +228,7 @@ ledger.quote("share_all", f"{share['all four'].min():.2f} to {share['all four'].
 # when attention (plain) or the feed-forward layers (hatched) are removed from every layer.
 # ```
 #
-# The digit-order score is a seed lottery: {glue:}`order_sum` for SUM-only models and {glue:}`order_joint`
+# The digit-order score is a seed lottery: {glue:text}`order_sum` for SUM-only models and {glue:text}`order_joint`
 # for the joint ones, the ranges overlapping. With ten points in a space of $d \ge 8$ dimensions, a
 # random embedding already has a first principal component with a sizeable rank correlation by chance;
 # we see no number structure that joint training, and only joint training, produces. This claim does
@@ -236,8 +236,8 @@ ledger.quote("share_all", f"{share['all four'].min():.2f} to {share['all four'].
 #
 # The ablations are sharper. A jointly trained model loses more without its attention than without its
 # feed-forward layers, on every seed (by at least {glue:}`joint_att`), and its attention writes more to
-# the residual stream: an attention share of {glue:}`share_all` with all four operators against
-# {glue:}`share_sum` for SUM alone. That half of the paper's claim holds. The other half, that SUM-only
+# the residual stream: an attention share of {glue:text}`share_all` with all four operators against
+# {glue:text}`share_sum` for SUM alone. That half of the paper's claim holds. The other half, that SUM-only
 # models lean on their feed-forward layers, cannot be tested here: a model at chance loses nothing
 # whatever is removed (at most {glue:}`sum_ablation`).
 #
@@ -282,9 +282,9 @@ assert ledger.check("live-maxmed-attention", live_att, lower=0.0, strict=True, s
                     claim="live CI tier: MAX+MED loses more without attention than without feed-forward, on every seed")
 ledger.quote("pre_dim", pretraining[0]["dim"], "{}")
 ledger.quote("pre_params", pretraining[0]["params"], "{}")
-ledger.quote("pre_task", f"{pre_task.min():.2f} to {pre_task.max():.2f}", "{}")
-ledger.quote("pre_sum", f"{pre.min():.2f} to {pre.max():.2f}", "{}")
-ledger.quote("scratch_sum", ", ".join(f"{p['scratch_equal_steps']:.2f}" for p in pretraining), "{}")
+glue("pre_task", f"{pre_task.min():.2f} to {pre_task.max():.2f}", display=False)
+glue("pre_sum", f"{pre.min():.2f} to {pre.max():.2f}", display=False)
+glue("scratch_sum", ", ".join(f"{p['scratch_equal_steps']:.2f}" for p in pretraining), display=False)
 ledger.quote("live_dim", ci_size["dims"][0], "{}")
 ledger.quote("live_steps", ci_size["steps"], "{}")
 ledger.quote("live_seeds", len(ci_size["seeds"]), "{}")
@@ -300,9 +300,9 @@ ledger.quote("live_gap", (live_maxmed - live_sum).min(), "{:.2f}")
 # steps, {glue:}`live_seeds` seeds, a smaller training set) and of the cached sweep at the same width.
 # ```
 #
-# The pretraining worked on its own task (held-out MAX + MED accuracy {glue:}`pre_task`), but the SUM
-# accuracy after it is {glue:}`pre_sum`, chance, like SUM from scratch with equal compute
-# ({glue:}`scratch_sum`). The live runs, with fewer steps and less data, keep the sweep's order on every
+# The pretraining worked on its own task (held-out MAX + MED accuracy {glue:text}`pre_task`), but the SUM
+# accuracy after it is {glue:text}`pre_sum`, chance, like SUM from scratch with equal compute
+# ({glue:text}`scratch_sum`). The live runs, with fewer steps and less data, keep the sweep's order on every
 # seed: MAX + MED beats SUM by at least {glue:}`live_gap`, all four operators lie in between, and SUM
 # stays at chance.
 #
@@ -312,10 +312,10 @@ ledger.quote("live_gap", (live_maxmed - live_sum).min(), "{:.2f}")
 # | --- | --- |
 # | SUM mod 10 is the hardest operator | **reproduced**: SUM never leaves chance, MAX + MED passes {glue:}`threshold` at the smallest width |
 # | joint training makes SUM easier, with fewer parameters | **not reproduced**: joint models pass the threshold on their mix, but score {glue:}`joint_sum` at most on pure SUM |
-# | SUM-only models memorise | **reproduced** in its weak form: they fit part of the training set (gap {glue:}`sum_gap`) and nothing held out |
+# | SUM-only models memorise | **reproduced** in its weak form: they fit part of the training set (gap {glue:text}`sum_gap`) and nothing held out |
 # | SUM-only models have no number structure, joint ones do | **not reproduced**: the digit-order score is a seed lottery in every condition |
 # | SUM-only models lean on feed-forward, joint ones on attention | **half**: joint models lean on attention on every seed; SUM-only models learned nothing to ablate |
-# | MAX + MED pretraining lets a below-threshold model learn SUM | **not reproduced**: {glue:}`pre_sum` after pretraining |
+# | MAX + MED pretraining lets a below-threshold model learn SUM | **not reproduced**: {glue:text}`pre_sum` after pretraining |
 #
 # Every verdict is for this scale: a few thousand to a few tens of thousands of parameters, one
 # layer, {glue:}`sweep_steps` steps on a CPU. The paper's models and budgets are larger, and it reports SUM

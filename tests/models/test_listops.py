@@ -108,3 +108,14 @@ def test_bad_forward_input(model, data):
         model(data.tokens, ablate="mlp")
     with pytest.raises(ValueError, match="ops"):
         M.train("PROD", dim=8, steps=1)
+
+
+def test_digit_order_is_spearman():
+    from scipy.stats import spearmanr
+
+    for seed in range(3):
+        model = M.build(dim=8, seed=seed)
+        E = model.embed.weight.detach()[lo.DIGIT0:lo.DIGIT0 + 10].double()
+        E = E - E.mean(0)
+        pc = torch.linalg.svd(E, full_matrices=False)[2][0]
+        assert math.isclose(M.digit_order(model), abs(spearmanr(range(10), (E @ pc).numpy()).statistic), abs_tol=1e-12)

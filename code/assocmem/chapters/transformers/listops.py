@@ -34,7 +34,7 @@ def sizes(tier: str | None = None) -> dict:
     if tiers.current(tier) == "paper":
         return {"dims": (8, 16, 32, 64), "seeds": (0, 1, 2), "steps": 1000, "train_size": 4000, "test_size": 1000,
                 "pretrain_dim": 32, "lr": 5e-3}
-    return {"dims": (16,), "seeds": (0, 1), "steps": 300, "train_size": 1000, "test_size": 500, "pretrain_dim": 16, "lr": 1e-2}
+    return {"dims": (16,), "seeds": (0, 1), "steps": 200, "train_size": 1000, "test_size": 500, "pretrain_dim": 16, "lr": 1e-2}
 
 
 def run_sweep(tier: str = "paper", show: bool | None = None) -> dict:
