@@ -51,7 +51,7 @@
 import numpy as np
 from myst_nb import glue
 
-from assocmem import claims
+from assocmem import claims, tiers
 from assocmem.chapters.transformers import listops as chapter
 from assocmem.models import listops as M
 from assocmem.tasks import listops as task
@@ -251,8 +251,8 @@ glue("share_all", f"{share['all four'].min():.2f} to {share['all four'].max():.2
 
 # %%
 pretraining = sweep["pretraining"]
-live = chapter.ci_runs()
-style.glue_figure("listops-pretraining", chapter.pretraining_figure())
+live = chapter.ci_runs(tiers.current())  # CI tier: a few tiny models trained now
+style.glue_figure("listops-pretraining", chapter.pretraining_figure(tiers.current()))
 for key in ("scratch", "scratch_equal_steps", "pretrain_accuracy", "pretrained"):
     print(f"{key:20s}", np.round([p[key] for p in pretraining], 3))
 for name in chapter.CONDITIONS:

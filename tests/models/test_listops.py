@@ -55,7 +55,7 @@ def test_ablations_zero_the_right_component(model, data):
     assert torch.allclose(clone(data.tokens), model(data.tokens, ablate="feedforward"), atol=1e-6)
 
 
-def test_a_tiny_model_learns_max_and_memorises():
+def test_a_tiny_model_learns_max_deterministically():
     torch.set_num_threads(1)
     run = M.train("MAX", dim=8, steps=60, train_size=200, test_size=200, seed=0, lr=2e-2, show=False)
     assert run.test_accuracy > 0.6  # MAX of 3-5 digits: far above the 10 % of chance

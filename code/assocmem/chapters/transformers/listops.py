@@ -59,10 +59,15 @@ def cached_sweep() -> dict:
     return json.loads(SWEEP_FILE.read_text())
 
 
+def ci_runs(tier: str | None = None) -> dict:
+    """The live runs of the chapter: every condition at the sizes of the tier (the CI tier: ``sizes("ci")``, a few
+    tiny models; the paper tier reruns the sweep's grid), each run the same record as a sweep row."""
+    return _live_runs(tiers.current(tier))
+
+
 @lru_cache(maxsize=2)
-def ci_runs(tier: str = "ci") -> dict:
-    """The live runs of the chapter: every condition at the CI sizes (``sizes("ci")``), the same record as a sweep row."""
-    size = sizes("ci") if tiers.current(tier) == "ci" else sizes("paper")
+def _live_runs(tier: str) -> dict:
+    size = sizes(tier)
     with tiers.threads(1):
         rows = M.sweep(CONDITIONS, size["dims"], size["seeds"], steps=size["steps"], train_size=size["train_size"],
                        test_size=size["test_size"], show=False, lr=size["lr"])
@@ -115,7 +120,7 @@ def draw_sweep(rows, threshold: float = THRESHOLD):
     ax.set_xlabel("trained parameters")
     ax.set_ylabel("held-out accuracy (own operator mix)")
     ax.set_title("accuracy against model size (points: seeds)")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="center right", fontsize=7)
     ax = axes[0, 1]
     train_acc, sum_acc = table(rows, "train_accuracy"), table(rows, "sum_accuracy")
     for name in ("SUM", "all four"):
@@ -184,7 +189,7 @@ def mechanisms_figure():
     return draw_mechanisms(cached_sweep()["rows"])
 
 
-def draw_pretraining(pretraining, ci_rows, cached_rows):
+def draw_pretraining(pretraining, ci_rows, cached_rows, steps: int | None = None):
     """SUM held-out accuracy from scratch, from scratch with twice the steps, after MAX+MED pretraining (left);
     the live CI-tier runs against the cached sweep at the same width (right)."""
     fig, axes = style.figure(ncols=2, width=11.0, height=3.9)
@@ -209,7 +214,8 @@ def draw_pretraining(pretraining, ci_rows, cached_rows):
     ax.set_xticks(range(len(CONDITIONS)), list(CONDITIONS))
     ax.set_ylim(0, 1)
     ax.set_ylabel("held-out accuracy")
-    ax.set_title(f"live runs (d = {max(r['dim'] for r in ci_rows)}, fewer steps and data) vs the sweep")
+    steps_text = f", {steps} steps" if steps else ""
+    ax.set_title(f"live runs (d = {max(r['dim'] for r in ci_rows)}{steps_text}) vs the cached sweep")
     ax.legend(loc="upper right", fontsize=7)
     return fig
 
@@ -218,8 +224,9 @@ def draw_pretraining(pretraining, ci_rows, cached_rows):
                   alt="Left: held-out SUM accuracy of small models trained on SUM from scratch, with twice the steps, and "
                   "after pretraining on MAX and MED, one dot per seed. Right: held-out accuracy of the live CI-tier runs "
                   "next to the cached sweep for each operator mix.")
-def pretraining_figure(tier: str = "ci"):
-    return draw_pretraining(cached_sweep()["pretraining"], ci_runs(tier)["rows"], cached_sweep()["rows"])
+def pretraining_figure(tier: str | None = None):
+    live = ci_runs(tier)
+    return draw_pretraining(cached_sweep()["pretraining"], live["rows"], cached_sweep()["rows"], live["sizes"]["steps"])
 
 
 def main(argv=None) -> None:
