@@ -324,7 +324,7 @@ ledger.quote("live_gap", (live_maxmed - live_sum).min(), "{:.2f}")
 #
 # | claim of Both et al. {cite}`both2025role` | here, one-layer models up to {glue:}`max_params` parameters |
 # | --- | --- |
-# | SUM mod 10 is the hardest operator | **reproduced**: SUM never leaves chance, MAX + MED passes {glue:}`threshold` at the smallest width |
+# | SUM mod 10 is the hardest operator | **reproduced** against the MAX + MED mix (each operator alone not run): SUM never leaves chance, MAX + MED passes {glue:}`threshold` at the smallest width |
 # | joint training makes SUM easier, with fewer parameters | **not reproduced**: joint models pass the threshold on their mix, but score {glue:}`joint_sum` at most on pure SUM |
 # | SUM-only models memorise | **reproduced** in its weak form: they fit part of the training set (gap {glue:text}`sum_gap`) and nothing held out |
 # | SUM-only models have no number structure, joint ones do | **not reproduced**: the digit-order score is a seed lottery in every condition |

@@ -119,3 +119,14 @@ def test_digit_order_is_spearman():
         E = E - E.mean(0)
         pc = torch.linalg.svd(E, full_matrices=False)[2][0]
         assert math.isclose(M.digit_order(model), abs(spearmanr(range(10), (E @ pc).numpy()).statistic), abs_tol=1e-12)
+
+
+def test_train_continues_a_given_model_and_pretraining_records():
+    torch.set_num_threads(1)
+    base = M.train("MAX", dim=8, steps=40, train_size=200, test_size=100, seed=0, lr=2e-2, show=False)
+    before = {k: v.clone() for k, v in base.model.state_dict().items()}
+    tuned = M.train("SUM", dim=8, steps=5, train_size=200, test_size=100, seed=0, model=base.model, show=False)
+    assert tuned.model is base.model and any(not torch.equal(before[k], v) for k, v in tuned.model.state_dict().items())
+    out = M.pretrain_then_sum(8, seed=0, pretrain_steps=5, sum_steps=5, train_size=100, test_size=50)
+    assert {"scratch", "scratch_equal_steps", "pretrained", "pretrain_accuracy", "params"} <= set(out)
+    assert out["params"] == M.parameter_count(M.build(8))

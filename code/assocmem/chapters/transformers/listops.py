@@ -162,10 +162,11 @@ def draw_mechanisms(rows):
             ax.bar(x, values.mean(), width * 0.9, color=COLOURS[name], alpha=0.6, label=name if j == 0 else None)
             ax.plot([x] * len(values), values, "k.", markersize=4)
     ax.set_xticks(range(len(dims)), [f"d = {d}" for d in dims])
+    ax.set_xlabel("model width d")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("|Spearman ρ|, digit PC1 vs value")
     ax.set_title("number order in the digit embeddings (dots: seeds)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=7)
     ax = axes[0, 1]
     for i, name in enumerate(CONDITIONS):
         for k, (part, hatch) in enumerate((("attention_drop", ""), ("feedforward_drop", "//"))):
@@ -176,6 +177,7 @@ def draw_mechanisms(rows):
             ax.plot([x] * len(values), values, "k.", markersize=4)
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xticks(range(len(CONDITIONS)), list(CONDITIONS))
+    ax.set_xlabel("operators trained on")
     ax.set_ylabel("held-out accuracy lost")
     ax.set_title(f"ablations at d = {max(dims)} (plain: attention, hatched: feed-forward)")
     ax.legend(loc="upper right", fontsize=7)
@@ -201,6 +203,7 @@ def draw_pretraining(pretraining, ci_rows, cached_rows, steps: int | None = None
         ax.plot([k] * len(values), values, "k.", markersize=5)
     ax.axhline(0.1, color="#999999", ls=":", lw=0.8)
     ax.set_xticks(range(3), list(labels.values()), fontsize=8)
+    ax.set_xlabel("training schedule")
     ax.set_ylim(0, 1)
     ax.set_ylabel("held-out SUM accuracy")
     ax.set_title(f"pretraining at d = {pretraining[0]['dim']} (dots: seeds; dotted: chance)")
@@ -212,6 +215,7 @@ def draw_pretraining(pretraining, ci_rows, cached_rows, steps: int | None = None
         ax.plot([i + 0.12] * len(cached), cached, "s", mfc="none", color=COLOURS[name], label="cached sweep" if i == 0 else None)
     ax.axhline(0.1, color="#999999", ls=":", lw=0.8)
     ax.set_xticks(range(len(CONDITIONS)), list(CONDITIONS))
+    ax.set_xlabel("operators trained on")
     ax.set_ylim(0, 1)
     ax.set_ylabel("held-out accuracy")
     steps_text = f", {steps} steps" if steps else ""
