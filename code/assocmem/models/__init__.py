@@ -12,7 +12,8 @@
 - ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step (attention optionally masked, e.g. to a graph's edges);
 - ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
 - ``camelot``: CAMELoT's training-free consolidated memory (slots of key, value, count, age) on a frozen windowed attention layer;
-- ``clustering``: clustering with an associative memory (ClAM): the relaxed assignment dynamics, the masked completion loss, k-means baselines.
+- ``clustering``: clustering with an associative memory (ClAM): the relaxed assignment dynamics, the masked completion loss, k-means baselines;
+- ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
