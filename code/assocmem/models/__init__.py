@@ -10,7 +10,8 @@
 - ``scaling``: memories written from samples with a weighting q, their errors against dimension and data;
 - ``spherical``: spherical codes (optimal codes, bounds) and the kernelized Hopfield model with a learned feature map;
 - ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step;
-- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
+- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
+- ``sdm``: sparse distributed memory as an MLP (top-k, unit-norm weights, no bias), trained class-incrementally on the digits.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
