@@ -33,7 +33,8 @@ uses. The model kinds (:data:`KINDS`): ``"relu"`` (a standard MLP), ``"relu_tile
 data-tiled addresses), ``"topk"`` (top-k activation in a standard MLP, data-tiled), ``"sdm"`` (the
 SDMLP) and its ablations ``"sdm_no_l2"`` (weights not renormalised), ``"sdm_bias"`` (biases in both
 layers), ``"sdm_bias_hidden"``, ``"sdm_bias_out"``, ``"sdm_relu"`` (a ReLU after the top-k) and
-``"sdm_random_init"`` (random unit addresses instead of data-tiled ones).
+``"sdm_random_init"`` (random unit addresses instead of data-tiled ones); ``"sdm_nonneg"`` adds the
+paper's non-negativity constraint on the weights (W clamped at 0 after every step).
 All computations in float32 (enough for these networks; the runs are deterministic on the CPU).
 """
 
@@ -63,6 +64,7 @@ KINDS = {
     "sdm_bias_out": {"activation": "topk", "bias_hidden": False, "bias_out": True, "l2": True, "init": "tiled"},
     "sdm_relu": {"activation": "topk_relu", "bias_hidden": False, "bias_out": False, "l2": True, "init": "tiled"},
     "sdm_random_init": {"activation": "topk", "bias_hidden": False, "bias_out": False, "l2": True, "init": "random"},
+    "sdm_nonneg": {"activation": "topk", "bias_hidden": False, "bias_out": False, "l2": True, "init": "tiled", "nonneg": True},
 }
 
 #: Training defaults (CI scale: a second or two for a batch of a few dozen runs on one CPU thread).
@@ -149,6 +151,7 @@ class Batch:
     bias_hidden: torch.Tensor  # (R,) bool
     bias_out: torch.Tensor  # (R,) bool
     l2: torch.Tensor  # (R,) bool: renormalise the rows of W after every step
+    nonneg: torch.Tensor  # (R,) bool: clamp W at 0 after every step (before renormalising)
 
     def __post_init__(self):
         self._groups = self._find_groups()
@@ -219,6 +222,8 @@ class Batch:
         return (self.W, self.b, self.V, self.c)
 
     def renormalise(self):
+        if bool(self.nonneg.any()):
+            self.W.copy_(torch.where(self.nonneg[:, None, None], self.W.clamp(min=0), self.W))
         norm = self.W.norm(dim=-1, keepdim=True).clamp(min=1e-12)  # (R, N, 1): cheap to select on
         self.W.mul_(torch.where(self.l2[:, None, None], 1 / norm, 1.0))
 
@@ -246,12 +251,12 @@ def build(kinds, seeds, X_train, classes: int = 10, neurons: int = 1000, k=10) -
         b.append((torch.rand(neurons, generator=g) * 2 - 1) / D**0.5)
         V.append((torch.rand(classes, neurons, generator=g) * 2 - 1) / neurons**0.5)
         c.append((torch.rand(classes, generator=g) * 2 - 1) / neurons**0.5)
-    flag = lambda key, value=True: torch.tensor([KINDS[kind][key] == value for kind in kinds])  # noqa: E731
+    flag = lambda key, value=True: torch.tensor([KINDS[kind].get(key, False) == value for kind in kinds])  # noqa: E731
     batch = Batch(
         W=torch.stack(W), b=torch.stack(b), V=torch.stack(V), c=torch.stack(c),
         k=torch.tensor(ks, dtype=torch.long),
         topk=flag("activation", "relu") == 0, relu_after=flag("activation", "topk_relu"),
-        bias_hidden=flag("bias_hidden"), bias_out=flag("bias_out"), l2=flag("l2"),
+        bias_hidden=flag("bias_hidden"), bias_out=flag("bias_out"), l2=flag("l2"), nonneg=flag("nonneg"),
     )
     for kk, kind in zip(ks, kinds):
         _checks.count("k", kk, minimum=1, maximum=neurons)

@@ -22,7 +22,7 @@ CHAPTER = "systems/sparse_distributed_memory"
 
 #: The models of the main comparison and the ablation table, in the order of the table.
 MODELS = ("relu", "relu_tiled", "topk", "sdm", "sdm_no_l2", "sdm_bias", "sdm_bias_hidden", "sdm_bias_out", "sdm_relu",
-          "sdm_random_init")
+          "sdm_random_init", "sdm_nonneg")
 
 LABELS = {
     "relu": "ReLU MLP",
@@ -35,6 +35,7 @@ LABELS = {
     "sdm_bias_out": "SDMLP with an output bias",
     "sdm_relu": "SDMLP with a ReLU after the top-k",
     "sdm_random_init": "SDMLP with random init",
+    "sdm_nonneg": "SDMLP with non-negative weights",
 }
 
 #: The four models whose task-by-task curves the chapter draws.
@@ -51,7 +52,7 @@ def sizes(tier: str | None = None) -> dict:
     if tiers.current(tier) == "paper":
         return {"seeds": tuple(range(10)), "epochs": 20, "neurons": 1000, "k": 10, "lr": 0.1,
                 "ks": (1, 2, 5, 10, 20, 50, 100, 200, 500), "k_seeds": (0, 1, 2), "lrs": (0.003, 0.01, 0.03, 0.1, 0.3)}
-    return {"seeds": (0, 1, 2), "epochs": 5, "neurons": 1000, "k": 10, "lr": 0.1,
+    return {"seeds": (0, 1, 2), "epochs": 3, "neurons": 1000, "k": 10, "lr": 0.1,
             "ks": (1, 2, 5, 10, 20, 50, 100), "k_seeds": (0,), "lrs": (0.01, 0.03, 0.1)}
 
 
