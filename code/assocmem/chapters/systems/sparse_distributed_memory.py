@@ -63,16 +63,26 @@ def _options(size: dict) -> dict:
 # ---------------------------------------------------------------- runs (cached per tier)
 
 
+def main_runs(tier: str | None = None):
+    """See :func:`_main_runs`; ``tier`` defaults to the current tier (``$ASSOCMEM_TIER``)."""
+    return _main_runs(tiers.current(tier))
+
+
 @lru_cache(maxsize=None)
-def main_runs(tier: str = "ci") -> sdm.Result:
+def _main_runs(tier: str) -> sdm.Result:
     """Every model of :data:`MODELS` on every seed of the tier, trained class-incrementally on the digits."""
     size = sizes(tier)
     with tiers.threads(1):
         return sdm.run(MODELS, size["seeds"], k=size["k"], lr=size["lr"], **_options(size))
 
 
+def step_size_runs(tier: str | None = None):
+    """See :func:`_step_size_runs`; ``tier`` defaults to the current tier (``$ASSOCMEM_TIER``)."""
+    return _step_size_runs(tiers.current(tier))
+
+
 @lru_cache(maxsize=None)
-def step_size_runs(tier: str = "ci") -> dict:
+def _step_size_runs(tier: str) -> dict:
     """{lr: (final accuracy of the SDMLP (S,), of the SDMLP without L2 renormalisation (S,))} for each step size."""
     size = sizes(tier)
     others = [lr for lr in size["lrs"] if lr != size["lr"]]
@@ -86,8 +96,13 @@ def step_size_runs(tier: str = "ci") -> dict:
     return out
 
 
+def k_runs(tier: str | None = None):
+    """See :func:`_k_runs`; ``tier`` defaults to the current tier (``$ASSOCMEM_TIER``)."""
+    return _k_runs(tiers.current(tier))
+
+
 @lru_cache(maxsize=None)
-def k_runs(tier: str = "ci") -> sdm.Result:
+def _k_runs(tier: str) -> sdm.Result:
     """The SDMLP for every k of the tier (the widget's frames)."""
     size = sizes(tier)
     with tiers.threads(1):
@@ -161,20 +176,23 @@ def usage_order(usage: torch.Tensor, threshold: float = 0.05) -> tuple[torch.Ten
 
 def draw_neurons(result: sdm.Result, kinds=("sdm", "topk", "sdm_bias"), seed: int = 0, threshold: float = 0.05):
     """For each model: which neurons are active on each task's test images (rows: tasks; columns: used neurons)."""
+    from matplotlib.colors import PowerNorm
+
     fig, axes = style.figure(ncols=1, nrows=len(kinds), width=7.6, height=1.45 * len(kinds) + 0.8)
     image = None
     for ax, kind in zip(axes[:, 0], kinds):
         r = [i for i in result.select(kind).tolist() if result.seeds[i] == seed][0]
         usage = result.usage[r]
         used, _ = usage_order(usage, threshold)
-        image = ax.imshow(style.to_numpy(usage[:, used]), aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        image = ax.imshow(style.to_numpy(usage[:, used]), aspect="auto", cmap="viridis", interpolation="nearest",
+                          norm=PowerNorm(0.5, vmin=0, vmax=1))  # square-root scale: the SDMLP's neurons fire for a few % each
         ax.grid(False)
         ax.set_yticks(range(len(result.task_order)), [",".join(map(str, t)) for t in result.task_order], fontsize=7)
         ax.set_ylabel("task (digits)", fontsize=8)
         jaccard = off_diagonal(sdm.overlap(usage, threshold)).mean().item()
         ax.set_title(f"{LABELS[kind]}: {len(used)} neurons used, mean overlap between tasks (Jaccard) {jaccard:.2f}", fontsize=9)
     axes[-1, 0].set_xlabel(f"neurons active on > {threshold:.0%} of some task's test images, grouped by the task using them most")
-    fig.colorbar(image, ax=axes[:, 0].tolist(), label="fraction of the task's\ntest images", shrink=0.9)
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="fraction of the task's\ntest images (square-root scale)", shrink=0.9)
     return fig
 
 
@@ -253,9 +271,12 @@ def draw_k(result: sdm.Result, k: int):
 @gallery.register_widget("sdm-k", chapter=CHAPTER,
                          alt="A slider for k, the number of active neurons of the SDMLP, over a bar chart of the final accuracy "
                          "on each task and a curve of the final accuracy against k.")
-def widget(k: int = 10, tier: str = "ci"):
-    """A slider over the precomputed k sweep: per-task and overall final accuracy (no training in the callback)."""
-    result = k_runs(tier)
+def widget(k: int = 10, result: sdm.Result | None = None):
+    """A slider over a precomputed k sweep: per-task and overall final accuracy (no training in the callback).
+
+    Without ``result``, the SDMLP sweep of :func:`k_runs` at the current tier (trained once per session, cached).
+    """
+    result = k_runs(tiers.current()) if result is None else result
     ks = sorted(set(result.ks))
     controls = {"k": slider(w.SelectionSlider, "k of top-k", k, options=ks)}
     return figure_widget(lambda k: draw_k(result, k), controls, static={"k": ks})
