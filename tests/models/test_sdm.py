@@ -117,6 +117,7 @@ def test_sdm_remembers_where_relu_and_a_bias_forget():
     assert final["sdm"] > 0.9
     assert final["relu"] < 0.6 and final["sdm_bias"] < 0.6  # the old tasks are forgotten: a third right is the last task only
     assert final["sdm_relu"] == final["sdm"]  # unit inputs >= 0, data-tiled addresses: the top-k values are > 0
+    assert torch.allclose(result.norms[result.select("sdm")], torch.ones(1, 300), atol=1e-5)
     assert sdm.class_incremental("sdm", THREE_TASKS, seed=0, **SMALL) == pytest.approx(final["sdm"])
 
 

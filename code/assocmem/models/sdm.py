@@ -279,7 +279,8 @@ class Result:
     - ``usage`` (R, T, N): fraction of task s's test images for which neuron n is active (in the top-k,
       or > 0 for ReLU kinds), measured at the end of training;
     - ``trained`` (R, T, N): fraction of task t's training images for which neuron n was active when
-      task t was trained (at the end of that task), i.e. the neurons task t wrote to.
+      task t was trained (at the end of that task), i.e. the neurons task t wrote to;
+    - ``norms`` (R, N): the norms ||w_j|| of the hidden weight rows at the end (1 for the renormalised kinds).
     """
 
     kinds: list
@@ -291,6 +292,7 @@ class Result:
     overall: torch.Tensor
     usage: torch.Tensor
     trained: torch.Tensor
+    norms: torch.Tensor
 
     @property
     def final(self) -> torch.Tensor:
@@ -386,7 +388,8 @@ def _run(kinds, seeds, tasks, ks, lrs, neurons, epochs, size, test_fraction, spl
         overall[:, t] = _accuracy(net, X_test, y_test, [everything])[:, 0]
         trained[:, t] = _usage(net, Xt, [torch.ones(n, dtype=torch.bool)])[:, 0]
     usage = _usage(net, X_test, test_groups)
-    return Result(list(R_kinds), list(R_seeds), list(R_ks), list(R_lrs), tasks, accuracy, overall, usage, trained)
+    return Result(list(R_kinds), list(R_seeds), list(R_ks), list(R_lrs), tasks, accuracy, overall, usage, trained,
+                  net.W.norm(dim=-1))
 
 
 def class_incremental(kind: str, task_order=None, seed: int = 0, **options) -> float:

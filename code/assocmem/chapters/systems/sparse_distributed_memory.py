@@ -51,9 +51,12 @@ def sizes(tier: str | None = None) -> dict:
     """Sizes of the chapter's runs: the CI tier runs in seconds on one CPU thread; the paper tier uses more seeds and epochs."""
     if tiers.current(tier) == "paper":
         return {"seeds": tuple(range(10)), "epochs": 20, "neurons": 1000, "k": 10, "lr": 0.1,
-                "ks": (1, 2, 5, 10, 20, 50, 100, 200, 500), "k_seeds": (0, 1, 2), "lrs": (0.003, 0.01, 0.03, 0.1, 0.3)}
+                "ks": (1, 2, 5, 10, 20, 50, 100, 200, 500), "k_seeds": (0, 1, 2), "lrs": (0.003, 0.01, 0.03, 0.1, 0.3),
+                # the small step keeps step x epochs as in the CI tier: the weights drift about as far from the sphere
+                "small_lr": 0.003, "mid_lr": 0.03}
     return {"seeds": (0, 1, 2), "epochs": 3, "neurons": 1000, "k": 10, "lr": 0.1,
-            "ks": (1, 2, 5, 10, 20, 50, 100), "k_seeds": (0,), "lrs": (0.01, 0.03, 0.1)}
+            "ks": (1, 2, 5, 10, 20, 50, 100), "k_seeds": (0,), "lrs": (0.01, 0.03, 0.1),
+            "small_lr": 0.01, "mid_lr": 0.03}
 
 
 def _options(size: dict) -> dict:
