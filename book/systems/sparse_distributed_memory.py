@@ -140,7 +140,6 @@ assert ledger.check("relu-forgets", final["relu"].max(), upper=0.3, section=sect
 for name, value in (("sdm_lo", final["sdm"].min()), ("sdm_hi", final["sdm"].max()), ("sdm_task", rows["sdm"][1].min()),
                     ("relu_hi", final["relu"].max()), ("topk_hi", final["topk"].max()), ("tiled_hi", final["relu_tiled"].max())):
     ledger.quote(name, value, "{:.2f}")
-ledger.quote("n_seeds", n_seeds, "{:d}")
 ledger.quote("epochs", size["epochs"], "{:d}")
 
 # %% [markdown]
