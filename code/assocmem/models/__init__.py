@@ -13,7 +13,8 @@
 - ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
 - ``camelot``: CAMELoT's training-free consolidated memory (slots of key, value, count, age) on a frozen windowed attention layer;
 - ``clustering``: clustering with an associative memory (ClAM): the relaxed assignment dynamics, the masked completion loss, k-means baselines;
-- ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe.
+- ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe;
+- ``sdm``: sparse distributed memory as an MLP (top-k, unit-norm weights, no bias), trained class-incrementally on the digits.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.
