@@ -468,6 +468,7 @@ def draw_digits(d: Digits):
         bars.plot(np.full(len(v), k), v, "k.", markersize=4)
     bars.set_xticks(range(len(kinds)), [k[0] for k in kinds], fontsize=8)
     bars.set_ylabel("retrieval error (sum of squared pixel errors)")
+    bars.set_xlabel("model")
     bars.set_title(f"M = {DIGITS['num']} digits, half the pixels dropped, one step")
     steps = np.array(d.checkpoints, dtype=float)
     for s in range(len(d.seeds)):
