@@ -334,9 +334,7 @@ ledger.quote("live_gap", (live_maxmed - live_sum).min(), "{:.2f}")
 # Every verdict is for this scale: a few thousand to a few tens of thousands of parameters, one
 # layer, {glue:}`sweep_steps` steps on a CPU. The paper's models and budgets are larger, and it reports SUM
 # learned by its larger models; what we can say is that below that scale, SUM is memorised, not learned, and that
-# neither joint training nor pretraining moved it. A preliminary experiment with *flat* lists of digits
-# (no nesting), not part of this chapter, gave the same picture from the other side: SUM-only at least
-# as good as joint training, every condition a seed lottery near the capacity edge. We had neither the
+# neither joint training nor pretraining moved it. We had neither the
 # authors' code nor their per-model numbers offline, so the table compares verdicts, not numbers.
 #
 # ## Exercises
