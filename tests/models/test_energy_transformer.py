@@ -140,3 +140,82 @@ def test_errors_name_the_argument():
         ET.EnergyTransformer(D=4, eps=-1.0)
     with pytest.raises(ValueError, match="x must be finite"):
         net.energy(torch.full((1, 3, 12), math.nan, dtype=f64))
+
+
+# ---- the attention mask ------------------------------------------------------------------------
+
+
+def ring_mask(N=7, batch=None):
+    """Each token attends to its two ring neighbours: (N, N) bool, symmetric."""
+    i = torch.arange(N)
+    d = (i[:, None] - i[None, :]) % N
+    mask = (d == 1) | (d == N - 1)
+    return mask if batch is None else mask.expand(batch, N, N).clone()
+
+
+def test_an_all_true_mask_is_no_mask():
+    net, x = model(), tokens()
+    ones = torch.ones(7, 7, dtype=torch.bool)
+    assert torch.equal(net.energy(x, mask=ones), net.energy(x))
+    assert torch.equal(net.grad_g(x, mask=ones), net.grad_g(x))
+    assert torch.equal(net(x, steps=5, mask=ones), net(x, steps=5))
+    assert torch.equal(net(x, steps=5, record=True, mask=ones)[1], net(x, steps=5, record=True)[1])
+
+
+def test_a_masked_out_key_has_zero_weight_and_no_pull():
+    net, x = model(), tokens()
+    mask = ring_mask()
+    P = net.attention(x, mask)
+    assert P.shape == (3, 2, 7, 7)
+    assert (P[..., ~mask] == 0).all() and (P[..., mask] > 0).all()
+    assert torch.allclose(P.sum(-2), torch.ones(3, 2, 7, dtype=f64))
+    # moving token 3, which token 0 does not see (nor is seen by), leaves token 0's gradient unchanged
+    moved = x.clone()
+    moved[:, 3] += torch.randn(3, 12, generator=torch.Generator().manual_seed(9), dtype=f64)
+    assert torch.allclose(net.grad_g(moved, mask)[:, 0], net.grad_g(x, mask)[:, 0], atol=1e-13)
+    assert not torch.allclose(net.grad_g(moved)[:, 0], net.grad_g(x)[:, 0], atol=1e-6)  # without the mask it does
+
+
+@pytest.mark.parametrize("exclude_self", [True, False])
+@pytest.mark.parametrize("leak", [True, False])
+@pytest.mark.parametrize("batched", [False, True])
+def test_with_a_mask_the_step_is_still_minus_alpha_times_the_autograd_gradient(exclude_self, leak, batched):
+    net = model(exclude_self=exclude_self, leak=leak)
+    x = tokens()
+    mask = ring_mask(batch=3 if batched else None)
+    if batched:
+        mask[1, 2, 4] = mask[1, 4, 2] = True  # one item gets an extra edge
+    g = net.layernorm(x).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(net.energy(x, g, mask=mask).sum(), g)
+    assert torch.allclose(net.step(x, 0.07, mask=mask) - x, -0.07 * grad, atol=1e-12)
+    assert not torch.allclose(net.grad_g(x, mask), net.grad_g(x), atol=1e-6)  # the mask does something
+
+
+def test_with_a_mask_the_energy_never_increases_along_small_steps():
+    net = model(seed=1)
+    with torch.no_grad():
+        _, trace = net(tokens(seed=5, batch=5), steps=60, alpha=0.01, record=True, mask=ring_mask())
+    assert (trace[1:] - trace[:-1]).max() <= 1e-10 and (trace[0] - trace[-1]).min() > 0
+
+
+@pytest.mark.parametrize("leak", [True, False])
+def test_the_token_energies_sum_to_the_energy(leak):
+    net, x = model(leak=leak), tokens()
+    for mask in (None, ring_mask()):
+        assert torch.allclose(net.token_energies(x, mask).sum(-1), net.energy(x, mask=mask), atol=1e-10)
+
+
+def test_bad_masks_fail_with_a_message():
+    net, x = model(), tokens()
+    with pytest.raises(TypeError, match="mask must be a bool tensor"):
+        net.energy(x, mask=ring_mask().to(f64))
+    with pytest.raises(ValueError, match=r"mask must have shape \(N, N\) = \(7, 7\)"):
+        net.energy(x, mask=ring_mask(6))
+    lonely = ring_mask()
+    lonely[:, 4] = False
+    with pytest.raises(ValueError, match="no key to attend to"):
+        net(x, steps=2, mask=lonely)
+    only_self = torch.eye(7, dtype=torch.bool)
+    with pytest.raises(ValueError, match="B != C"):
+        net.grad_g(x, mask=only_self)
+    model(exclude_self=False).grad_g(x, mask=only_self)  # fine when a token may attend to itself

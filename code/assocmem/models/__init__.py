@@ -9,8 +9,12 @@
 - ``diffusion``: the empirical score of a diffusion model as a dense memory's energy gradient, and its attractors;
 - ``scaling``: memories written from samples with a weighting q, their errors against dimension and data;
 - ``spherical``: spherical codes (optimal codes, bounds) and the kernelized Hopfield model with a learned feature map;
-- ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step;
-- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter.
+- ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step (attention optionally masked, e.g. to a graph's edges);
+- ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
+- ``camelot``: CAMELoT's training-free consolidated memory (slots of key, value, count, age) on a frozen windowed attention layer;
+- ``clustering``: clustering with an associative memory (ClAM): the relaxed assignment dynamics, the masked completion loss, k-means baselines;
+- ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe;
+- ``sdm``: sparse distributed memory as an MLP (top-k, unit-norm weights, no bias), trained class-incrementally on the digits.
 
 Import rules (checked by ``tests/test_layout.py``): a model never imports matplotlib,
 ipywidgets, ``assocmem.viz`` or ``assocmem.chapters``.

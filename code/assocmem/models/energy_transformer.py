@@ -28,6 +28,13 @@ use a scalar gamma here. ``leak=True`` (default) keeps the x_A term of (et-grad)
 dynamics; ``leak=False`` drops it, as the authors' code does (x <- x - alpha d(E_ATT + E_HN)/dg),
 and then E_ATT + E_HN alone is non-increasing along the continuous dynamics, by the same argument.
 
+Attention mask. Every method that touches E_ATT takes ``mask=None``: a bool tensor (N, N) or
+(batch, N, N) with ``mask[..., B, C]`` True when query token C may attend to key token B. Masked-out
+pairs leave the log-sum-exp of (et-eatt), so a token sees only its neighbourhood (for nodes of a
+graph: the adjacency matrix). ``mask=None`` is the full attention, computed exactly as before the
+argument existed; an all-True mask gives the same numbers. Every query C must keep at least one key
+(B != C when ``exclude_self``), else its log-sum-exp would be over nothing.
+
 Shapes: x (batch, N, D); W_K, W_Q (H, Y, D); xi (M, D). Every energy is returned per item, (batch,).
 """
 
@@ -48,6 +55,25 @@ def _tokens(x, D: int) -> torch.Tensor:
     if x.shape[1] < 2:
         raise ValueError(f"x must hold at least N = 2 tokens (attention excludes B = C), got shape {tuple(x.shape)}.")
     return x
+
+
+def _attention_mask(mask, x: torch.Tensor, exclude_self: bool):
+    """Check ``mask`` against tokens x (batch, N, D); return it shaped to broadcast over heads, or None."""
+    if mask is None:
+        return None
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError("mask must be a bool tensor (N, N) or (batch, N, N), True where query C may attend to key B; "
+                        f"got {type(mask).__name__}{'' if not isinstance(mask, torch.Tensor) else ' of dtype ' + str(mask.dtype)}.")
+    batch, N = x.shape[0], x.shape[1]
+    if mask.ndim not in (2, 3) or mask.shape[-2:] != (N, N) or (mask.ndim == 3 and mask.shape[0] not in (1, batch)):
+        raise ValueError(f"mask must have shape (N, N) = ({N}, {N}) or (batch, N, N) = ({batch}, {N}, {N}), got shape {tuple(mask.shape)}.")
+    mask = mask.to(x.device)
+    allowed = mask & ~torch.eye(N, dtype=torch.bool, device=x.device) if exclude_self else mask
+    if not allowed.any(-2).all():
+        raise ValueError("mask leaves a query token with no key to attend to: every column C of mask needs a True entry"
+                         + (" with B != C (self-attention is excluded)" if exclude_self else "")
+                         + "; give isolated graph nodes at least one neighbour.")
+    return mask[:, None] if mask.ndim == 3 else mask
 
 
 class EnergyTransformer(torch.nn.Module):
@@ -88,12 +114,15 @@ class EnergyTransformer(torch.nn.Module):
         return self.D * self.gamma * self._std(x)[..., 0] + x @ self.delta
 
     # ---- the three energy terms --------------------------------------------------------------
-    def _scores(self, g):
+    def _scores(self, g, mask=None):
+        """K, Q (batch, h, N, Y) and the scores A (batch, h, B, C); ``mask`` is already checked."""
         K = torch.einsum("hyd,bnd->bhny", self.W_K, g)
         Q = torch.einsum("hyd,bnd->bhny", self.W_Q, g)
         A = self.beta * K @ Q.transpose(-1, -2)  # (batch, h, B, C)
         if self.exclude_self:
             A = A.masked_fill(torch.eye(g.shape[1], dtype=torch.bool, device=g.device), -math.inf)
+        if mask is not None:
+            A = A.masked_fill(~mask, -math.inf)
         return K, Q, A
 
     def energy_ln(self, x, g=None) -> torch.Tensor:
@@ -101,35 +130,62 @@ class EnergyTransformer(torch.nn.Module):
         g = self.layernorm(x) if g is None else g
         return (x * g).sum((-1, -2)) - self.lagrangian(x).sum(-1)
 
-    def energy_att(self, g) -> torch.Tensor:
-        """E_ATT = -(1/beta) sum_h sum_C logsumexp_{B (!= C)} beta K_hB . Q_hC, (batch,)."""
-        _, _, A = self._scores(g)
+    def energy_att(self, g, mask=None) -> torch.Tensor:
+        """E_ATT = -(1/beta) sum_h sum_C logsumexp_{B (!= C, allowed by mask)} beta K_hB . Q_hC, (batch,)."""
+        return self._energy_att(g, _attention_mask(mask, g, self.exclude_self))
+
+    def _energy_att(self, g, mask):
+        _, _, A = self._scores(g, mask)
         return -torch.logsumexp(A, dim=-2).sum((-1, -2)) / self.beta
+
+    def attention(self, x, mask=None) -> torch.Tensor:
+        """The attention weights at tokens x: P[b, h, B, C] = softmax over B of beta K_hB . Q_hC, (batch, h, N, N).
+
+        Column C is the distribution with which token C's query pulls on the keys; it is the softmax
+        inside dE_ATT/dg, so it is what the descent step uses. Masked-out and self pairs get exactly 0."""
+        x = _tokens(x, self.D)
+        _, _, A = self._scores(self.layernorm(x), _attention_mask(mask, x, self.exclude_self))
+        return torch.softmax(A, dim=-2)
 
     def energy_hn(self, g) -> torch.Tensor:
         """E_HN = -1/2 sum_C sum_mu ReLU(xi_mu . g_C)^2, (batch,)."""
         return -0.5 * (torch.relu(g @ self.xi.T) ** 2).sum((-1, -2))
 
-    def energies(self, x) -> dict[str, torch.Tensor]:
+    def energies(self, x, mask=None) -> dict[str, torch.Tensor]:
         """The three terms at tokens x, each (batch,)."""
         x = _tokens(x, self.D)
         g = self.layernorm(x)
-        return {"ln": self.energy_ln(x, g), "att": self.energy_att(g), "hn": self.energy_hn(g)}
+        return {"ln": self.energy_ln(x, g), "att": self.energy_att(g, mask), "hn": self.energy_hn(g)}
 
-    def energy(self, x, g=None) -> torch.Tensor:
+    def energy(self, x, g=None, mask=None) -> torch.Tensor:
         """Total energy, (batch,). With ``g`` given, E(x, g) = sum x.g - L(x) + E_ATT(g) + E_HN(g) with g free:
         its partial derivative in g at g = layernorm(x) is dE/dg of (et-grad)."""
         x = _tokens(x, self.D)
         g = self.layernorm(x) if g is None else g
         ln = self.energy_ln(x, g) if self.leak else torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-        return ln + self.energy_att(g) + self.energy_hn(g)
+        return ln + self.energy_att(g, mask) + self.energy_hn(g)
 
-    # ---- the gradient in g and one descent step ----------------------------------------------
-    def grad_g(self, x) -> torch.Tensor:
-        """dE/dg (batch, N, D) in closed form: x + attention term + Hopfield term (x only with leak)."""
+    def token_energies(self, x, mask=None) -> torch.Tensor:
+        """Each token's share of the energy, (batch, N); summed over tokens it is ``energy(x)``.
+
+        Token C's share: x_C . g_C - L(x_C) (with leak), the attention term of its own query,
+        -(1/beta) sum_h logsumexp_B beta K_hB . Q_hC, and its Hopfield term."""
         x = _tokens(x, self.D)
         g = self.layernorm(x)
-        K, Q, A = self._scores(g)
+        _, _, A = self._scores(g, _attention_mask(mask, x, self.exclude_self))
+        att = -torch.logsumexp(A, dim=-2).sum(1) / self.beta
+        ln = (x * g).sum(-1) - self.lagrangian(x) if self.leak else 0
+        return ln + att - 0.5 * (torch.relu(g @ self.xi.T) ** 2).sum(-1)
+
+    # ---- the gradient in g and one descent step ----------------------------------------------
+    def grad_g(self, x, mask=None) -> torch.Tensor:
+        """dE/dg (batch, N, D) in closed form: x + attention term + Hopfield term (x only with leak)."""
+        x = _tokens(x, self.D)
+        return self._grad_g(x, _attention_mask(mask, x, self.exclude_self))
+
+    def _grad_g(self, x, mask):
+        g = self.layernorm(x)
+        K, Q, A = self._scores(g, mask)
         P = torch.softmax(A, dim=-2)  # over B, for each C
         dK = -P @ Q  # dE/dK_hB = -sum_C P_BC Q_C
         dQ = -P.transpose(-1, -2) @ K  # dE/dQ_hC = -sum_B P_BC K_B
@@ -137,18 +193,23 @@ class EnergyTransformer(torch.nn.Module):
         hn = -torch.relu(g @ self.xi.T) @ self.xi
         return att + hn + (x if self.leak else 0)
 
-    def step(self, x, alpha: float = 0.1) -> torch.Tensor:
+    def step(self, x, alpha: float = 0.1, mask=None) -> torch.Tensor:
         """x <- x - alpha dE/dg."""
-        return x - _checks.positive("alpha", alpha) * self.grad_g(x)
+        return x - _checks.positive("alpha", alpha) * self.grad_g(x, mask)
 
-    def forward(self, x, steps: int = 8, alpha: float = 0.1, record: bool = False):
+    def forward(self, x, steps: int = 8, alpha: float = 0.1, record: bool = False, mask=None):
         """Run ``steps`` descent steps; with ``record`` also return the energy at each step, (steps + 1, batch)."""
         x = _tokens(x, self.D)
         steps = _checks.count("steps", steps, minimum=0, maximum=10_000)
         alpha = _checks.positive("alpha", alpha)
-        trace = [self.energy(x)] if record else None
+        mask = _attention_mask(mask, x, self.exclude_self)  # checked once, reused at every step
+        trace = [self._energy_checked(x, mask)] if record else None
         for _ in range(steps):
-            x = x - alpha * self.grad_g(x)
+            x = x - alpha * self._grad_g(x, mask)
             if record:
-                trace.append(self.energy(x))
+                trace.append(self._energy_checked(x, mask))
         return (x, torch.stack(trace)) if record else x
+
+    def _energy_checked(self, x, mask):
+        g = self.layernorm(x)
+        return (self.energy_ln(x, g) if self.leak else 0) + self._energy_att(g, mask) + self.energy_hn(g)

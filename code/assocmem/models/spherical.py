@@ -34,8 +34,12 @@ no such guarantee and the update is used only as a retrieval rule.
 ``learn_feature_map`` is U-Hop+'s separation training: it minimises L_tau of the (normalised)
 features Phi(xi_mu) over W and b with Adam. Whether the loss sees normalised or raw features is
 an explicit argument, because the authors train on normalised features but retrieve with raw
-ones, and the scale of W (which the normalised loss never sees) then acts as an inverse
-temperature.
+ones, and the scale of (W, b) (which the normalised loss never sees, so its gradient is
+orthogonal to (W, b) and steps only grow it) then acts as an inverse temperature:
+``feature_gain`` = mean ||Phi(xi)||^2 / mean ||xi||^2 is the factor by which raw features multiply
+beta. ``AUTHORS_RECIPE`` holds the authors' training settings (Adam at lr = 1 for 20 steps,
+Kaiming-normal start, a loss with one member of each pair detached), under which the gain grows
+a hundredfold; at lr = 0.01 it barely moves.
 
 Shapes: x (..., d) batched over leading axes, Xi (M, d), W (D, d), b (D,). float64 throughout.
 """
@@ -88,10 +92,23 @@ def min_angle(X) -> torch.Tensor:
     return torch.rad2deg(torch.arccos((1 - min_separation(X)).clamp(-1, 1)))
 
 
-def separation_loss(features, tau: float) -> torch.Tensor:
-    """L_tau = tau log sum_{mu<nu} exp(cos_{mu nu} / tau) of the normalised rows, (...,) (eq. sph-loss)."""
+def separation_loss(features, tau: float, one_sided: bool = False) -> torch.Tensor:
+    """L_tau = tau log sum_{mu<nu} exp(cos_{mu nu} / tau) of the normalised rows, (...,) (eq. sph-loss).
+
+    ``one_sided=True`` gives the same value but lets the gradient flow only through the first
+    member mu of each pair mu < nu (the second is detached), as in the authors' training script;
+    the last row then receives no gradient of its own. It is not the gradient of any function of
+    the features, and in the chapter's runs it does not raise Delta_min.
+    """
     tau = _checks.positive("tau", tau)
-    return tau * torch.logsumexp(pairwise_cosines(features) / tau, dim=-1)
+    if not isinstance(one_sided, bool):
+        raise TypeError(f"one_sided must be True or False, got {one_sided!r}.")
+    if not one_sided:
+        return tau * torch.logsumexp(pairwise_cosines(features) / tau, dim=-1)
+    X = _code(features, "features")
+    G = X @ X.detach().transpose(-1, -2)
+    i, j = torch.triu_indices(X.shape[-2], X.shape[-2], offset=1)
+    return tau * torch.logsumexp(G[..., i, j] / tau, dim=-1)
 
 
 def _raw_loss(F, tau: float) -> torch.Tensor:
@@ -244,14 +261,31 @@ def retrieve(x, Xi, beta: float, phi: FeatureMap | None = None, normalise: bool 
     return weights(x, Xi, beta, phi, normalise)
 
 
+#: The authors' synthetic metastable-state script (``synthetic_metastable.py`` with ``feature_map.py``
+#: of the public Optimal-Hopfield-Memory code): Adam at its default lr = 1 for 20 full-batch steps,
+#: a Kaiming-normal affine map with bias, one-sided loss at tau = 0.1, no weight normalisation.
+AUTHORS_RECIPE = dict(lr=1.0, steps=20, init="kaiming", one_sided=True, tau=0.1, bias=True)
+
+
 def learn_feature_map(Xi, dim: int, *, normalise: bool, tau: float = 0.1, steps: int = 500, lr: float = 0.01,
-                      seed: int = 0, bias: bool = True) -> FeatureMap:
+                      seed: int = 0, bias: bool = True, init: str = "identity", one_sided: bool = False,
+                      checkpoints=None):
     """U-Hop+'s separation training: Adam on Phi(u) = W u + b minimising L_tau of the features of the memories.
 
     ``normalise=True`` puts the features on the unit sphere inside the loss (the authors' choice),
-    so the loss is blind to the scale of W; ``normalise=False`` uses raw inner products. W starts
-    at the identity when ``dim`` equals the memory dimension (the plain model), else at a random
-    orthogonal-like Gaussian map scaled to unit row norm.
+    so the loss is blind to the scale of (W, b): L(cW, cb) = L(W, b) for every c > 0, hence its
+    gradient is orthogonal to (W, b) and a small gradient step can only grow ||(W, b)||. Adam's
+    steps have a size of about ``lr`` per entry whatever the gradient's size, so at lr = 1 (the
+    authors' default) the feature scale, and with it the effective beta of a retrieval with raw
+    features, grows by orders of magnitude within 20 steps; at lr = 0.01 it barely moves.
+    ``normalise=False`` uses raw inner products.
+
+    ``init="identity"``: W starts at the identity when ``dim`` equals the memory dimension (the
+    plain model), else at a Gaussian map with rows of norm about 1, and b at 0.
+    ``init="kaiming"``: PyTorch's ``nn.Linear`` with Kaiming-normal weights, as in the authors'
+    script: W ~ N(0, 2/d) entrywise, b ~ U(-1/sqrt d, 1/sqrt d).
+    ``one_sided`` is passed to ``separation_loss``. ``checkpoints`` (step counts) returns the list
+    of maps after those many steps instead of the final one.
     """
     Xi = _memories(Xi)
     if Xi.shape[0] < 2:
@@ -261,20 +295,52 @@ def learn_feature_map(Xi, dim: int, *, normalise: bool, tau: float = 0.1, steps:
     tau = _checks.positive("tau", tau)
     steps = _checks.count("steps", steps, minimum=0, maximum=10**6)
     lr = _checks.positive("lr", lr)
-    g = torch.Generator().manual_seed(_checks.seed(seed))
-    if dim == Xi.shape[1]:
-        W0 = torch.eye(dim, dtype=DTYPE)
+    init = _checks.choice("init", init, ("identity", "kaiming"))
+    if not isinstance(one_sided, bool):
+        raise TypeError(f"one_sided must be True or False, got {one_sided!r}.")
+    if checkpoints is None:
+        wanted = {steps}
     else:
-        W0 = torch.randn(dim, Xi.shape[1], generator=g, dtype=DTYPE) / math.sqrt(Xi.shape[1])
+        wanted = {_checks.count("checkpoints", c, minimum=0, maximum=steps) for c in checkpoints}
+        if not wanted:
+            raise ValueError("checkpoints must name at least one step count, got an empty sequence.")
+    d = Xi.shape[1]
+    g = torch.Generator().manual_seed(_checks.seed(seed))
+    if init == "kaiming":
+        W0 = torch.randn(dim, d, generator=g, dtype=DTYPE) * math.sqrt(2 / d)
+        b0 = (2 * torch.rand(dim, generator=g, dtype=DTYPE) - 1) / math.sqrt(d) if bias else torch.zeros(dim, dtype=DTYPE)
+    else:
+        W0 = torch.eye(dim, dtype=DTYPE) if dim == d else torch.randn(dim, d, generator=g, dtype=DTYPE) / math.sqrt(d)
+        b0 = torch.zeros(dim, dtype=DTYPE)
     W = W0.clone().requires_grad_(True)
-    b = torch.zeros(dim, dtype=DTYPE, requires_grad=bias)
+    b = b0.clone().requires_grad_(bias)
     opt = torch.optim.Adam([W, b] if bias else [W], lr=lr)
-    for _ in range(steps):
+
+    def snapshot() -> FeatureMap:
+        Wd, bd = W.detach().clone(), b.detach().clone()
+        return FeatureMap(Wd, bd, float((Xi @ Wd.T + bd).norm(dim=-1).mean() / Xi.norm(dim=-1).mean()))
+
+    maps = {0: snapshot()} if 0 in wanted else {}
+    for k in range(1, steps + 1):
         F = Xi @ W.T + b
-        loss = separation_loss(F, tau) if normalise else _raw_loss(F, tau)
+        loss = separation_loss(F, tau, one_sided) if normalise else _raw_loss(F, tau)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    W, b = W.detach().clone(), b.detach().clone()
-    scale = float((Xi @ W.T + b).norm(dim=-1).mean() / Xi.norm(dim=-1).mean())
-    return FeatureMap(W, b, scale)
+        if k in wanted:
+            maps[k] = snapshot()
+    if checkpoints is None:
+        return maps[steps]
+    return [maps[_checks.count("checkpoints", c)] for c in checkpoints]
+
+
+def feature_gain(phi: FeatureMap, Xi) -> float:
+    """Mean ||Phi(xi_mu)||^2 / mean ||xi_mu||^2: the factor by which raw features multiply beta.
+
+    With unit memories and a map that keeps their feature norms equal, the raw kernel is
+    ||Phi(xi)|| ||Phi(x)|| cos = gain x cos (for unit queries), so retrieval with raw features
+    at beta is the cosine model at beta x gain.
+    """
+    Xi = _memories(Xi)
+    phi = _phi(phi, Xi.shape[1])
+    return float((phi(Xi, False).norm(dim=-1) ** 2).mean() / (Xi.norm(dim=-1) ** 2).mean())

@@ -179,8 +179,12 @@ def _embed(net: Network, tokens: torch.Tensor) -> torch.Tensor:
 
 def _layer1(net: Network, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """h^1 of eq. (T.2): (S1, B, T, d), S1 = 1 when W_K^1 is shared by all step sizes."""
+    # Reassociated for speed, same equation: the score x_t^T W_K1 x_s is (x_t^T W_K1) . x_s, so the
+    # keys are the shared x and only the queries depend on the step size; and attention is linear in
+    # its values, so A (x W_V1^T) W_O1^T = A (x (W_O1 W_V1)^T), one shared (1, B, T, d) value tensor
+    # instead of two (S1, B, T, d) products (and their backward passes) per step.
     W_K1 = params["W_K1"].unsqueeze(1)
-    return x + _attend(x, x @ W_K1.transpose(-1, -2), x @ net.W_V1.T) @ net.W_O1.T
+    return x + _attend(x @ W_K1, x, x @ (net.W_O1 @ net.W_V1).T)
 
 
 def hidden(net: Network, params: dict[str, torch.Tensor], tokens: torch.Tensor) -> torch.Tensor:
@@ -220,11 +224,14 @@ def _loss_features(net: Network, params: dict[str, torch.Tensor], batch: inducti
     B, T, d = h1.shape[1], h1.shape[2], h1.shape[3]
     q = h1.gather(2, index[None, :, :, None].expand(h1.shape[0], B, index.shape[1], d))  # (S1, B, Q, d)
     allowed = torch.arange(T, device=h1.device) <= index.unsqueeze(-1)  # (B, Q, T): key s <= query t
+    # As in layer 1, the products with W_K2 and W_V2 are moved to the Q query positions: the score
+    # h_t^T W_K2 h_s is (h_t^T W_K2) . h_s, and A (h W_V2^T) = (A h) W_V2^T, so no (S, B, T, d)
+    # key or value tensor is formed.
     W_K2 = params["W_K2"].unsqueeze(1)
-    k, v = h1 @ W_K2.transpose(-1, -2), h1 @ net.W_V2.T
-    lead = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
-    q, k, v = (a.expand(*lead, *a.shape[-2:]) for a in (q, k, v))
-    f = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=1.0 / math.sqrt(d))  # (S2, B, Q, d)
+    q2 = q @ W_K2  # (S, B, Q, d)
+    lead = torch.broadcast_shapes(q2.shape[:-2], h1.shape[:-2])
+    q2, k = (a.expand(*lead, *a.shape[-2:]) for a in (q2, h1))
+    f = F.scaled_dot_product_attention(q2, k, k, attn_mask=allowed, scale=1.0 / math.sqrt(d)) @ net.W_V2.T  # (S, B, Q, d)
     return q[:, valid], f[:, valid]
 
 

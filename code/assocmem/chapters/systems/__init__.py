@@ -1,0 +1,1 @@
+"""Chapter modules of the book part ``book/systems/`` (memories inside learning systems)."""
