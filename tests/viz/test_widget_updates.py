@@ -30,7 +30,11 @@ MOVES = {
     "diffusion-attractors": [{"K": 8, "sigma": 0.2}],
     "random-features-slice": [{"num_features": 64, "beta": 8.0}],
     "modern-beta": [{"beta": 64.0, "M": 10}],
+    "clustering-beta": [{"beta": 100.0, "model": "FIRST"}],
 }
+
+#: widgets still redrawn by ``draw`` alone (no ``update`` yet): they switch precomputed results
+NO_UPDATE = {"energy-transformer-steps", "spherical-codes", "sdm-k"}
 
 
 @functools.cache
@@ -65,7 +69,7 @@ def _update_and_draw(widget, values):
 
 
 def test_every_widget_has_moves():
-    assert set(MOVES) >= set(gallery.widgets()) - {"energy-transformer-steps", "spherical-codes"}
+    assert set(MOVES) >= set(gallery.widgets()) - NO_UPDATE
 
 
 @pytest.mark.parametrize("name, index", [(n, i) for n, moves in MOVES.items() for i in range(len(moves))])
