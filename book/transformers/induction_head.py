@@ -463,7 +463,7 @@ glue("paper_speedup", recorded["speedup"], display=False)
 # Training runs on a GPU when PyTorch sees one. The model is float32 and both attentions go through
 # PyTorch's fused `scaled_dot_product_attention`; `benchmarks/transformer.py` prints its step time next to
 # the float64 implementation it replaced ({glue:text}`paper_speedup`). One run of the paper tier, seed 0,
-# by `benchmarks/paper_tier.py`, measured on {glue:text}`paper_date`, 2-core CPU shared with other jobs:
+# by `benchmarks/paper_tier.py`, measured on {glue:text}`paper_date`, on a 2-core CPU:
 # {glue:text}`paper_summary`
 #
 # ## Exercises
