@@ -1,7 +1,8 @@
 """Small fixes to every HTML page, so the book renders offline without console errors.
 
-- ``require`` configuration (before require.js loads): the vendored ipywidgets HTML manager
-  finds its fonts under ``_static/vendor/html-manager`` instead of next to the page.
+- ``require`` configuration (before require.js loads): the vendored ipywidgets HTML manager and
+  the ``@jupyter-widgets`` modules it bundles find their fonts under ``_static/vendor/html-manager``
+  instead of next to the page.
 - MathJax 2 shim: the ipywidgets controls typeset their labels with the MathJax 2 API
   (``MathJax.Hub.Queue``); with MathJax 3 that call throws. The shim forwards it to
   ``MathJax.typesetPromise``.
@@ -28,9 +29,14 @@ STATIC_VARIABLE = "ASSOCMEM_STATIC_WIDGETS"
 
 REQUIRE_CONFIG = """
 if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = "auto"; }
-var require = {paths: {"@jupyter-widgets/html-manager/dist": new URL(
-  (document.documentElement.dataset.content_root || "./") + "_static/vendor/html-manager",
-  document.baseURI).href}};
+var __assocmem_widgets = new URL((document.documentElement.dataset.content_root || "./")
+  + "_static/vendor/html-manager/", document.baseURI).href;
+// The bundled modules compute their font URLs from their own module path: html-manager/dist and the
+// other @jupyter-widgets modules it defines both point at the vendored folder, and so does the global
+// the bundle reads first (without the second entry a page could ask for page/@jupyter-widgets/*.woff2).
+window.__jupyter_widgets_assets_path__ = __assocmem_widgets;
+var require = {paths: {"@jupyter-widgets/html-manager/dist": __assocmem_widgets.slice(0, -1),
+                       "@jupyter-widgets": __assocmem_widgets.slice(0, -1)}};
 """
 
 WIDGET_FIXES = """
