@@ -226,6 +226,21 @@ def learned_run(seeds=(0, 1, 2, 3, 4), betas=(5.0, 10.0)) -> Learned:
                    R[:, 3:3 + k], R[:, 3 + k:3 + 2 * k], R[:, 3 + 2 * k:3 + 3 * k], R[:, 3 + 3 * k:3 + 4 * k])
 
 
+def _retrieval_bars(ax, betas, plain, learned, authors, rescaled, rescaled_label: str, ylabel: str, top: float) -> None:
+    """Grouped bars, one group per beta: the fraction of queries ending on one memory (mean ± sd over draws)
+    for the plain model, the learned map (normalised and raw features) and the plain model at a rescaled beta."""
+    kinds = (("plain, same β", plain, style.PALETTE[1]), ("learned, normalised, same β", learned, style.PALETTE[0]),
+             ("learned, raw features (authors' path)", authors, style.PALETTE[2]), (rescaled_label, rescaled, style.PALETTE[4]))
+    width = 0.2
+    for k, (label, values, colour) in enumerate(kinds):
+        pos = np.arange(len(betas)) + (k - 1.5) * width
+        ax.bar(pos, values.mean(0), width=width, yerr=values.std(0), capsize=3, color=colour, label=label)
+    ax.set_xticks(np.arange(len(betas)), [f"β = {b:g}" for b in betas])
+    ax.set_xlabel("inverse temperature")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, top)
+
+
 def draw_learned(L: Learned):
     fig, axes = style.figure(ncols=2, width=10.5, height=4.0)
     left, right = axes[0]
@@ -238,17 +253,8 @@ def draw_learned(L: Learned):
     left.set_title(f"M = {LEARN['num']} memories in R^{LEARN['dim']}")
     left.legend(loc="upper left", fontsize=8)
     left.set_ylim(0, 1.15)
-    kinds = (("plain, same β", L.plain, style.PALETTE[1]), ("learned, normalised, same β", L.learned, style.PALETTE[0]),
-             ("learned, raw features (authors' path)", L.authors, style.PALETTE[2]),
-             ("plain, β × mean ‖Φ(ξ)‖²", L.rescaled, style.PALETTE[4]))
-    width = 0.2
-    for k, (label, values, colour) in enumerate(kinds):
-        pos = np.arange(len(L.betas)) + (k - 1.5) * width
-        right.bar(pos, values.mean(0), width=width, yerr=values.std(0), capsize=3, color=colour, label=label)
-    right.set_xticks(np.arange(len(L.betas)), [f"β = {b:g}" for b in L.betas])
-    right.set_xlabel("inverse temperature")
-    right.set_ylabel("fraction of random queries\nending on one memory")
-    right.set_ylim(0, 1.35)
+    _retrieval_bars(right, L.betas, L.plain, L.learned, L.authors, L.rescaled, "plain, β × mean ‖Φ(ξ)‖²",
+                    "fraction of random queries\nending on one memory", top=1.35)
     right.set_title(f"mean ± sd over {len(L.seeds)} draws")
     right.legend(loc="upper left", fontsize=7, ncols=2)
     return fig
@@ -339,17 +345,8 @@ def draw_confound(c: Confound):
     left.set_ylabel(r"feature gain: mean $\|\Phi(\xi^\mu)\|^2$ (unit memories)")
     left.set_title("the normalised loss cannot see the scale; Adam grows it")
     left.legend(loc="upper left", fontsize=8)
-    kinds = (("plain, same β", c.plain, style.PALETTE[1]), ("learned, normalised, same β", c.learned, style.PALETTE[0]),
-             ("learned, raw features (authors' path)", c.authors, style.PALETTE[2]),
-             ("plain, β × feature gain", c.rescaled, style.PALETTE[4]))
-    width = 0.2
-    for k, (label, values, colour) in enumerate(kinds):
-        pos = np.arange(len(c.betas)) + (k - 1.5) * width
-        right.bar(pos, values.mean(0), width=width, yerr=values.std(0), capsize=3, color=colour, label=label)
-    right.set_xticks(np.arange(len(c.betas)), [f"β = {b:g}" for b in c.betas])
-    right.set_xlabel("inverse temperature")
-    right.set_ylabel("fraction of unit random queries\nending on one memory")
-    right.set_ylim(0, 1.4)
+    _retrieval_bars(right, c.betas, c.plain, c.learned, c.authors, c.rescaled, "plain, β × feature gain",
+                    "fraction of unit random queries\nending on one memory", top=1.4)
     right.set_title(f"authors' recipe, mean ± sd over {len(c.seeds)} draws")
     right.legend(loc="upper left", fontsize=7, ncols=2)
     return fig
