@@ -7,8 +7,9 @@ step (forward, backward, update; data generation excluded) of
 
 - ``reference``: the previous implementation, kept below as ``reference_step``: float64, the causal
   softmax written out, materialising the (S, B, T, T) scores of both layers at every position;
-- ``fused``: ``assocmem.transformer.sgd_step``: float32, ``scaled_dot_product_attention`` with a
-  causal mask for layer 1 and only the loss positions' queries for layer 2,
+- ``fused``: ``assocmem.transformer.sgd_step``: float32, layer 1 in causal blocks with only W_K^1's
+  gradient formed and layer 2 for the loss positions' queries only (``assocmem.models.attention``
+  on the CPU, ``scaled_dot_product_attention`` on CUDA),
 
 and their ratio. Both compute the same loss (checked here at every size: the float32 loss matches
 the float64 reference to 1e-4 relative). Threads: the CI sizes on one thread, as ``train`` uses them

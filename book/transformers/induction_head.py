@@ -460,9 +460,10 @@ glue("paper_speedup", recorded["speedup"], display=False)
 # $d \in$ {glue:text}`paper_dims_b` for (b) (the chapter runs the first; pass `index=1` to
 # `T.run_experiment` for the second), sequences of length {glue:text}`paper_seq_len`, batches of
 # {glue:text}`paper_batch` sequences, the authors' step sizes and {glue:text}`paper_steps` steps.
-# Training runs on a GPU when PyTorch sees one. The model is float32 and both attentions go through
-# PyTorch's fused `scaled_dot_product_attention`; `benchmarks/transformer.py` prints its step time next to
-# the float64 implementation it replaced ({glue:text}`paper_speedup`). One run of the paper tier, seed 0,
+# Training runs on a GPU when PyTorch sees one. The model is float32; on the CPU both attentions have
+# hand-written backward passes that form only the gradients the memories need (`assocmem.models.attention`),
+# on a GPU they go through PyTorch's fused `scaled_dot_product_attention`. `benchmarks/transformer.py`
+# prints the step time next to the float64 implementation it replaced ({glue:text}`paper_speedup`). One run of the paper tier, seed 0,
 # by `benchmarks/paper_tier.py`, measured on {glue:text}`paper_date`, on a 2-core CPU:
 # {glue:text}`paper_summary`
 #

@@ -11,6 +11,7 @@
 - ``spherical``: spherical codes (optimal codes, bounds) and the kernelized Hopfield model with a learned feature map;
 - ``energy_transformer``: the Energy Transformer block, its three energy terms and its descent step (attention optionally masked, e.g. to a graph's edges);
 - ``transformer``: the two-layer attention-only Transformer of the induction-head chapter;
+- ``attention``: its two softmax attentions with hand-written backward passes (faster on the CPU);
 - ``camelot``: CAMELoT's training-free consolidated memory (slots of key, value, count, age) on a frozen windowed attention layer;
 - ``clustering``: clustering with an associative memory (ClAM): the relaxed assignment dynamics, the masked completion loss, k-means baselines;
 - ``listops``: small Transformer encoders for ListOps, their training, size sweep, ablations and embedding probe;

@@ -20,11 +20,13 @@ Every parameter carries a leading axis S (one slice per step size), so a sweep o
 sizes trains S networks with one tensor operation per step on shared data batches.
 
 Precision and speed: the network is float32 by default (``dtype="float64"`` on request; the
-gradient tests use float64). Both attentions go through PyTorch's fused
-``scaled_dot_product_attention`` with a causal mask, which never materialises the (S, B, T, T)
-score tensor; the second layer's queries are only the positions that enter the loss. The
-frozen random draws are the same in both precisions (drawn in float64, then cast). The CI tier
-runs on the CPU, the paper tier on CUDA when present.
+gradient tests use float64). No attention materialises the (S, B, T, T) score tensor: on the
+CPU, layer 1 goes through ``models.attention.causal_bilinear`` (causal blocks, only W_K^1's
+gradient formed, since its keys and values are frozen) and layer 2 through
+``models.attention.masked_shared_kv`` for the loss positions' queries only; on CUDA both go
+through PyTorch's fused ``scaled_dot_product_attention``. The frozen random draws are the same
+in both precisions (drawn in float64, then cast). The CI tier runs on the CPU, the paper tier on
+CUDA when present.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import torch.nn.functional as F
 from .. import _checks, tiers
 from .._progress import progress
 from ..tasks import induction as induction_data
+from . import attention
 
 MEMORIES = ("W_K1", "W_K2", "W_O2")
 FROZEN = ("W_V1", "W_O1", "W_V2")
@@ -183,8 +186,11 @@ def _layer1(net: Network, params: dict[str, torch.Tensor], x: torch.Tensor) -> t
     # keys are the shared x and only the queries depend on the step size; and attention is linear in
     # its values, so A (x W_V1^T) W_O1^T = A (x (W_O1 W_V1)^T), one shared (1, B, T, d) value tensor
     # instead of two (S1, B, T, d) products (and their backward passes) per step.
-    W_K1 = params["W_K1"].unsqueeze(1)
-    return x + _attend(x @ W_K1, x, x @ (net.W_O1 @ net.W_V1).T)
+    v = x @ (net.W_O1 @ net.W_V1).T
+    if x.device.type == "cpu" and not (x.requires_grad or v.requires_grad):
+        # keys and values are frozen: the hand-written pass forms only W_K1's gradient (see models.attention)
+        return x + attention.causal_bilinear(x[0], params["W_K1"], v[0], 1.0 / math.sqrt(x.shape[-1]))
+    return x + _attend(x @ params["W_K1"].unsqueeze(1), x, v)
 
 
 def hidden(net: Network, params: dict[str, torch.Tensor], tokens: torch.Tensor) -> torch.Tensor:
@@ -229,9 +235,13 @@ def _loss_features(net: Network, params: dict[str, torch.Tensor], batch: inducti
     # key or value tensor is formed.
     W_K2 = params["W_K2"].unsqueeze(1)
     q2 = q @ W_K2  # (S, B, Q, d)
-    lead = torch.broadcast_shapes(q2.shape[:-2], h1.shape[:-2])
-    q2, k = (a.expand(*lead, *a.shape[-2:]) for a in (q2, h1))
-    f = F.scaled_dot_product_attention(q2, k, k, attn_mask=allowed, scale=1.0 / math.sqrt(d)) @ net.W_V2.T  # (S, B, Q, d)
+    if h1.device.type == "cpu":  # keys = values = h1: one hand-written pass (see models.attention)
+        f = attention.masked_shared_kv(q2, h1, allowed, 1.0 / math.sqrt(d))
+    else:
+        lead = torch.broadcast_shapes(q2.shape[:-2], h1.shape[:-2])
+        q2, k = (a.expand(*lead, *a.shape[-2:]) for a in (q2, h1))
+        f = F.scaled_dot_product_attention(q2, k, k, attn_mask=allowed, scale=1.0 / math.sqrt(d))
+    f = f @ net.W_V2.T  # (S, B, Q, d)
     return q[:, valid], f[:, valid]
 
 
