@@ -205,6 +205,10 @@ class Frame:
         else:
             fig = self.draw(**values)
             plt.close(fig)  # out of pyplot: the inline backend must not show it a second time
+            if not isinstance(fig.canvas, FigureCanvasAgg):
+                # one Agg canvas for the figure's life: its renderer keeps the text metrics it measured,
+                # so the first update does not measure every label again on a fresh renderer
+                FigureCanvasAgg(fig)
             if not self.layout.apply(fig):
                 data = png(fig)  # laid out by its engine during this draw
                 self.layout.remember(fig)
