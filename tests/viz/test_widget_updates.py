@@ -31,10 +31,11 @@ MOVES = {
     "random-features-slice": [{"num_features": 64, "beta": 8.0}],
     "modern-beta": [{"beta": 64.0, "M": 10}],
     "clustering-beta": [{"beta": 100.0, "model": "FIRST"}],
+    "sdm-k": [{"k": 1}, {"k": 100}],
 }
 
 #: widgets still redrawn by ``draw`` alone (no ``update`` yet): they switch precomputed results
-NO_UPDATE = {"energy-transformer-steps", "spherical-codes", "sdm-k"}
+NO_UPDATE = {"energy-transformer-steps", "spherical-codes"}
 
 
 @functools.cache
