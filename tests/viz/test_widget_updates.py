@@ -26,7 +26,7 @@ MOVES = {
     "scaling-capacity": [{"dim": 16, "num_samples": 1000000, "exponent": 1.2, "estimator": "threshold"}],
     "sequence-recall": [{"dim": 300, "length": 400, "interaction": "exp"}],
     "one-step-margins": [{"n": 400, "dim": 2, "exponent": 2.5, "step_size": 1000.0}],
-    "two-particle-gd": [{"alpha": -0.95, "p1": 0.95, "step_size": 100.0}],
+    "two-particle-gd": [{"alpha": -0.95, "p1": 0.95, "step_size": 100.0}, {"step_size": 0.1}],
     "diffusion-attractors": [{"K": 8, "sigma": 0.2}],
     "random-features-slice": [{"num_features": 64, "beta": 8.0}],
     "modern-beta": [{"beta": 64.0, "M": 10}],
