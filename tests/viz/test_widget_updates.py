@@ -22,19 +22,20 @@ MOVES = {
     "hopfield-load": [{"load": 0.3, "flip_prob": 0.4}],
     "many-particles-run": [{"d": 3, "step_size": 100.0, "steps": 300}],
     "particle-margins": [{"step_size": 1000.0, "exponent": 0.0, "num_classes": 2}],
-    "induction-step-size": [{"step_size": "FIRST"}],
+    "induction-step-size": [{"step_size": "FIRST"}, {"step_size": 50.0}],
     "scaling-capacity": [{"dim": 16, "num_samples": 1000000, "exponent": 1.2, "estimator": "threshold"}],
     "sequence-recall": [{"dim": 300, "length": 400, "interaction": "exp"}],
     "one-step-margins": [{"n": 400, "dim": 2, "exponent": 2.5, "step_size": 1000.0}],
-    "two-particle-gd": [{"alpha": -0.95, "p1": 0.95, "step_size": 100.0}],
+    "two-particle-gd": [{"alpha": -0.95, "p1": 0.95, "step_size": 100.0}, {"step_size": 0.1}],
     "diffusion-attractors": [{"K": 8, "sigma": 0.2}],
     "random-features-slice": [{"num_features": 64, "beta": 8.0}],
     "modern-beta": [{"beta": 64.0, "M": 10}],
     "clustering-beta": [{"beta": 100.0, "model": "FIRST"}],
+    "sdm-k": [{"k": 1}, {"k": 100}],
 }
 
 #: widgets still redrawn by ``draw`` alone (no ``update`` yet): they switch precomputed results
-NO_UPDATE = {"energy-transformer-steps", "spherical-codes", "sdm-k"}
+NO_UPDATE = {"energy-transformer-steps", "spherical-codes"}
 
 
 @functools.cache

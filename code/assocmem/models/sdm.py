@@ -308,11 +308,20 @@ class Result:
         return torch.tensor(rows)
 
 
-def _accuracy(batch: Batch, X, y, groups) -> torch.Tensor:
-    """(R, G) accuracy of every run on each group of test images (a list of boolean row masks)."""
-    with torch.no_grad():
-        correct = (batch.logits(X).argmax(-1) == y).float()  # (R, B)
+def _group_means(correct: torch.Tensor, groups) -> torch.Tensor:
+    """(R, G) mean of ``correct`` (R, B) over each group of test images (a list of boolean row masks)."""
     return torch.stack([correct[:, g].mean(-1) for g in groups], dim=-1)
+
+
+def _test(batch: Batch, X, y, groups, everything):
+    """Accuracy (R, G) on each group of test images, accuracy (R,) on ``everything`` (a row mask), and the
+    gate (R, B, N) of every test image, all from one forward pass over X (the top-k of a test image is
+    the costly part of an evaluation, so it is computed once per task)."""
+    with torch.no_grad():
+        _, h, gate = batch.hidden(X)
+        logits = torch.baddbmm((batch.c * batch.bias_out[:, None]).unsqueeze(1), h, batch.V.transpose(1, 2))
+        correct = (logits.argmax(-1) == y).float()  # (R, B)
+    return _group_means(correct, groups), _group_means(correct, [everything])[:, 0], gate
 
 
 def _usage(batch: Batch, X, groups) -> torch.Tensor:
@@ -384,10 +393,9 @@ def _run(kinds, seeds, tasks, ks, lrs, neurons, epochs, size, test_fraction, spl
                 for p, gp in zip(net.parameters(), grads):
                     p.sub_(step_size.view(-1, *[1] * (gp.dim() - 1)) * gp)
                 net.renormalise()
-        accuracy[:, t] = _accuracy(net, X_test, y_test, test_groups)
-        overall[:, t] = _accuracy(net, X_test, y_test, [everything])[:, 0]
+        accuracy[:, t], overall[:, t], gate = _test(net, X_test, y_test, test_groups, everything)
         trained[:, t] = _usage(net, Xt, [torch.ones(n, dtype=torch.bool)])[:, 0]
-    usage = _usage(net, X_test, test_groups)
+    usage = torch.stack([gate[:, g].mean(1) for g in test_groups], dim=1)  # (R, G, N): the final net's, as _usage gives
     return Result(list(R_kinds), list(R_seeds), list(R_ks), list(R_lrs), tasks, accuracy, overall, usage, trained,
                   net.W.norm(dim=-1))
 

@@ -153,12 +153,17 @@ def _params(net: Network, values: dict | None, S: int, trainable, what: str = "p
     return out
 
 
+def _broadcast_shapes(*shapes) -> tuple:
+    """``torch.broadcast_shapes`` for plain shapes, without its first call's import of torch.fx and sympy (about 0.4 s)."""
+    return np.broadcast_shapes(*(tuple(shape) for shape in shapes))
+
+
 def _attend(q, k, v, scale: float | None = None):
     """Causal softmax attention through the fused kernel; q, k, v (..., T, d) broadcast over the leading axes.
 
     Scores q_t^T k_s / sqrt(d) for s <= t (``scale`` overrides 1 / sqrt(d)).
     """
-    lead = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    lead = _broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     q, k, v = (a.expand(*lead, *a.shape[-2:]) for a in (q, k, v))
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)
@@ -238,7 +243,7 @@ def _loss_features(net: Network, params: dict[str, torch.Tensor], batch: inducti
     if h1.device.type == "cpu":  # keys = values = h1: one hand-written pass (see models.attention)
         f = attention.masked_shared_kv(q2, h1, allowed, 1.0 / math.sqrt(d))
     else:
-        lead = torch.broadcast_shapes(q2.shape[:-2], h1.shape[:-2])
+        lead = _broadcast_shapes(q2.shape[:-2], h1.shape[:-2])
         q2, k = (a.expand(*lead, *a.shape[-2:]) for a in (q2, h1))
         f = F.scaled_dot_product_attention(q2, k, k, attn_mask=allowed, scale=1.0 / math.sqrt(d))
     f = f @ net.W_V2.T  # (S, B, Q, d)

@@ -9,6 +9,7 @@ import math
 import ipywidgets as w
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ... import _checks, data, landscape, tiers, train
 from ..._checks import DTYPE
@@ -96,15 +97,8 @@ def draw_gd(alpha: float = 0.95, p1: float = 0.75, step_sizes=(10.0, 1.0), steps
 
 
 def _plot_gd(axes, alpha, p1, step_sizes, steps, run, g, xlim, ylim, num) -> None:
-    """What ``draw_gd`` plots on its three axes (also replotted in place by the widget's update)."""
-    E, U, p, t = problem(alpha, p1)
-    land = landscape.evaluate(E, U, p, t, xlim, ylim, num=num)
-    ax = axes[0]
-    panels.landscape(ax, land, scale=0.5, levels=12, title=f"α = {alpha:g}, p = ({p1:g}, {1 - p1:g})", colorbar=False)
-    draw_wedge(ax, alpha, xlim, ylim)
-    for k, eta in enumerate(step_sizes):
-        panels.trajectory(ax, g[k], label=f"η = {eta:g}", color=style.PALETTE[(2 * k) % len(style.PALETTE)])
-    ax.legend(loc="lower left")
+    """What ``draw_gd`` plots on its three axes."""
+    _plot_landscape_panel(axes[0], alpha, p1, step_sizes, g, xlim, ylim, num)
     time = np.arange(steps)
     for k, eta in enumerate(step_sizes):
         colour = style.PALETTE[(2 * k) % len(style.PALETTE)]
@@ -114,6 +108,17 @@ def _plot_gd(axes, alpha, p1, step_sizes, steps, run, g, xlim, ylim, num) -> Non
     axes[1].legend()
     axes[2].set_ylim(-0.03, 1.03)
     axes[2].legend()
+
+
+def _plot_landscape_panel(ax, alpha, p1, step_sizes, g, xlim, ylim, num) -> None:
+    """The left panel of ``draw_gd``: the landscape, the wedge and the GD paths (also replotted by the widget's update)."""
+    E, U, p, t = problem(alpha, p1)
+    land = landscape.evaluate(E, U, p, t, xlim, ylim, num=num)
+    panels.landscape(ax, land, scale=0.5, levels=12, title=f"α = {alpha:g}, p = ({p1:g}, {1 - p1:g})", colorbar=False)
+    draw_wedge(ax, alpha, xlim, ylim)
+    for k, eta in enumerate(step_sizes):
+        panels.trajectory(ax, g[k], label=f"η = {eta:g}", color=style.PALETTE[(2 * k) % len(style.PALETTE)])
+    ax.legend(loc="lower left")
 
 
 def draw_one_step_loss(p1: float = 0.75, alphas=(0.0, 0.5, 0.95), eta_max: float = 40.0):
@@ -371,13 +376,25 @@ def _widget_window(alpha: float, p1: float, step_size: float, steps: int):
 
 
 def update_widget(fig, alpha: float, p1: float, step_size: float, steps: int = 35):
-    """``draw_widget`` in place: the landscape, wedge, path and loss curves replotted on the kept axes."""
+    """``draw_widget`` in place: the landscape panel is replotted on its kept axes (a contour set cannot be
+    changed in place, and replotting keeps the order of its artists); the loss and 0-1 loss curves and
+    their legend texts change in place, and those axes rescale."""
     run, g, xlim, ylim = _widget_window(alpha, p1, step_size, steps)
-    axes = fig.axes[:3]
-    for ax in axes:
-        clear_data(ax)
-    with unlaid_out(*axes):  # the contour labels placed as on a new figure
-        _plot_gd(axes, alpha, p1, (step_size,), steps, run, g, xlim, ylim, 50)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        # The contour labels measure their text with the figure's renderer: a figure out of pyplot has a bare
+        # canvas, which makes a throwaway renderer (and an empty text-metrics cache) for every label.
+        FigureCanvasAgg(fig)
+    ax, losses, errors = fig.axes[:3]
+    clear_data(ax)
+    with unlaid_out(ax):  # the contour labels placed as on a new figure
+        _plot_landscape_panel(ax, alpha, p1, (step_size,), g, xlim, ylim, 50)
+    label, time = f"η = {step_size:g}", np.arange(steps)
+    for panel, values in ((losses, run.loss[0]), (errors, run.zero_one[0])):
+        panel.lines[0].set_data(time, style.to_numpy(values))
+        panel.lines[0].set_label(label)
+        panel.get_legend().texts[0].set_text(label)
+        panel.relim()
+        panel.autoscale_view()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -244,24 +244,33 @@ def curves_figure(tier: str = "ci"):
 # ---------------------------------------------------------------- widget: k of the top-k
 
 
-def draw_k(result: sdm.Result, k: int):
-    """Left: the final accuracy on each task for this k; right: the final accuracy over all classes against k."""
+def _k_values(result: sdm.Result, k: int):
+    """The sweep's k values, and for ``k``: the mean final accuracy per task (T,), over all classes, and the finals per k."""
     ks = sorted(set(result.ks))
     if k not in ks:
         raise ValueError(f"k must be one of the precomputed {ks}, got {k!r}.")
+    rows = result.select("sdm", k)
+    finals = np.array([result.final[result.select("sdm", kk)].mean().item() for kk in ks])
+    return ks, style.to_numpy(result.accuracy[rows, -1].mean(0)), result.final[rows].mean().item(), finals
+
+
+def _k_title(result: sdm.Result, k: int, final: float) -> str:
+    return f"SDMLP, k = {k} of {result.usage.shape[-1]} neurons: final {final:.3f}"
+
+
+def draw_k(result: sdm.Result, k: int):
+    """Left: the final accuracy on each task for this k; right: the final accuracy over all classes against k."""
+    ks, per_task, final, finals = _k_values(result, k)
     T = len(result.task_order)
     fig, axes = style.figure(ncols=2, width=9.0, height=3.4)
     ax = axes[0, 0]
-    rows = result.select("sdm", k)
-    per_task = style.to_numpy(result.accuracy[rows, -1].mean(0))
     ax.bar(np.arange(1, T + 1), per_task, color=[style.PALETTE[s % len(style.PALETTE)] for s in range(T)])
     ax.set_xticks(np.arange(1, T + 1), [f"{','.join(map(str, t))}" for t in result.task_order])
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("task (digits)")
     ax.set_ylabel("test accuracy after all tasks")
-    ax.set_title(f"SDMLP, k = {k} of {result.usage.shape[-1]} neurons: final {result.final[rows].mean().item():.3f}", fontsize=9)
+    ax.set_title(_k_title(result, k, final), fontsize=9)
     ax = axes[0, 1]
-    finals = np.array([result.final[result.select("sdm", kk)].mean().item() for kk in ks])
     ax.semilogx(ks, finals, marker="o", color=style.PALETTE[0])
     ax.plot([k], [finals[ks.index(k)]], "o", markersize=11, markerfacecolor="none", markeredgecolor=style.PALETTE[1], markeredgewidth=2)
     ax.set_ylim(0, 1.05)
@@ -269,6 +278,16 @@ def draw_k(result: sdm.Result, k: int):
     ax.set_ylabel("final accuracy, all 10 classes")
     ax.set_title("the chosen k circled", fontsize=9)
     return fig
+
+
+def update_k(fig, result: sdm.Result, k: int) -> None:
+    """``draw_k`` in place: the bar heights, the left title and the circle move; both axes keep their fixed limits."""
+    ks, per_task, final, finals = _k_values(result, k)
+    left, right = fig.axes[:2]
+    for bar, height in zip(left.patches, per_task):
+        bar.set_height(height)
+    left.title.set_text(_k_title(result, k, final))
+    right.lines[1].set_data([k], [finals[ks.index(k)]])
 
 
 @gallery.register_widget("sdm-k", chapter=CHAPTER,
@@ -282,8 +301,8 @@ def widget(k: int = 10, result: sdm.Result | None = None):
     result = k_runs(tiers.current()) if result is None else result
     ks = sorted(set(result.ks))
     controls = {"k": slider(w.SelectionSlider, "k of top-k", k, options=ks)}
-    return figure_widget(lambda k: draw_k(result, k), controls, static={"k": ks})
+    return figure_widget(lambda k: draw_k(result, k), controls, update=lambda fig, k: update_k(fig, result, k), static={"k": ks})
 
 
 __all__ = ["CHAPTER", "MODELS", "LABELS", "CURVES", "sizes", "main_runs", "step_size_runs", "k_runs", "summary", "table",
-           "off_diagonal", "draw_attention", "usage_order", "draw_neurons", "draw_curves", "draw_k", "widget"]
+           "off_diagonal", "draw_attention", "usage_order", "draw_neurons", "draw_curves", "draw_k", "update_k", "widget"]

@@ -12,7 +12,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..._checks import choice
 from ...models.transformer import TransformerRun, run_experiment, tracked_tokens
 from ...viz import gallery, style
-from ...viz.widgets import clear_data, figure_widget
+from ...viz.widgets import figure_widget
 
 CHAPTER = "transformers/induction_head"
 SEEDS = (0, 1, 2)
@@ -67,11 +67,15 @@ def formation_step(run: TransformerRun, step_index: int = -1, o2_fraction: float
 # ---------------------------------------------------------------- drawing
 
 
+def _loss_style(s: int, highlight: int | None) -> tuple[float, float]:
+    """Line width and opacity of step size s's held-out loss curve when ``highlight`` is highlighted (None: none)."""
+    return (2.0 if highlight == s else 1.2), (1.0 if highlight in (None, s) else 0.35)
+
+
 def draw_losses(ax, run: TransformerRun, title: str | None = None, highlight: int | None = None, held_out: bool = True) -> None:
     """Loss against the step t, one line per step size: the fixed held-out batch (solid) over the training batches (faint)."""
     for s, eta in enumerate(run.step_sizes.tolist()):
-        width = 2.0 if highlight == s else 1.2
-        alpha = 1.0 if highlight in (None, s) else 0.35
+        width, alpha = _loss_style(s, highlight)
         colour = style.PALETTE[s % 8]
         if held_out and run.eval_loss is not None:
             ax.plot(run.steps, style.to_numpy(run.loss[s]), color=colour, lw=0.6, alpha=0.25 * alpha)
@@ -107,10 +111,17 @@ def draw_margins(ax, run: TransformerRun, step_index: int, memory: str = "W_O2",
         ax.plot(run.steps, style.to_numpy(margins[step_index, :, z]), color=style.PALETTE[i % 8], lw=1.0, label=f"token {z}")
     ax.axhline(0.0, color="#333333", lw=0.8)
     ax.set_xlabel("SGD step t")
-    label = r"$W_O^2$" if memory == "W_O2" else r"$W_K^2$"
-    ax.set_ylabel(f"{label} margin (logits)")
-    ax.set_title(title or f"{label} memory, η = {run.step_sizes[step_index].item():g}")
+    ax.set_ylabel(f"{_memory_label(memory)} margin (logits)")
+    ax.set_title(title or _margins_title(run, step_index, memory))
     ax.legend(loc="upper left", ncols=2)
+
+
+def _memory_label(memory: str) -> str:
+    return r"$W_O^2$" if memory == "W_O2" else r"$W_K^2$"
+
+
+def _margins_title(run: TransformerRun, step_index: int, memory: str) -> str:
+    return f"{_memory_label(memory)} memory, η = {run.step_sizes[step_index].item():g}"
 
 
 def draw_spikes(ax, runs) -> None:
@@ -225,19 +236,40 @@ def draw_step_size(run: TransformerRun, step_size: float):
 
 
 def _plot_step_size(axes, run: TransformerRun, s: int) -> None:
-    draw_losses(axes[0], run, title=f"η = {run.step_sizes[s].item():g} highlighted", highlight=s)
+    draw_losses(axes[0], run, title=_step_size_title(run, s), highlight=s)
     draw_margins(axes[1], run, s, "W_O2")
     draw_margins(axes[2], run, s, "W_K2")
 
 
+def _step_size_title(run: TransformerRun, s: int) -> str:
+    return f"η = {run.step_sizes[s].item():g} highlighted"
+
+
 def update_step_size(fig, run: TransformerRun, step_size: float) -> None:
-    """``draw_step_size`` in place: the same curves replotted on the kept axes."""
+    """``draw_step_size`` in place: the loss curves (and their legend keys) change width and opacity, the margin
+    curves take the chosen step size's values and rescale their y axes, the titles change."""
     values = run.step_sizes.tolist()
     if step_size not in values:
         raise ValueError(f"step_size must be one of the precomputed {values}, got {step_size!r}.")
-    for ax in fig.axes[:3]:
-        clear_data(ax)
-    _plot_step_size(fig.axes[:3], run, values.index(step_size))
+    s = values.index(step_size)
+    losses, *margin_axes = fig.axes[:3]
+    held_out = run.eval_loss is not None
+    curves = losses.lines[1::2] if held_out else losses.lines
+    for r, (line, key) in enumerate(zip(curves, losses.get_legend().legend_handles)):
+        width, alpha = _loss_style(r, s)
+        for artist in (line, key):
+            artist.set_linewidth(width)
+            artist.set_alpha(alpha)
+        if held_out:
+            losses.lines[2 * r].set_alpha(0.25 * alpha)
+    losses.title.set_text(_step_size_title(run, s))
+    for ax, memory in zip(margin_axes, ("W_O2", "W_K2")):
+        margins = run.margins_O2 if memory == "W_O2" else run.margins_K2
+        for line, z in zip(ax.lines, tracked_tokens(memory)):  # the tokens' curves, then the zero line
+            line.set_ydata(style.to_numpy(margins[s, :, z]))
+        ax.relim()
+        ax.autoscale_view()
+        ax.title.set_text(_margins_title(run, s, memory))
 
 
 @gallery.register_widget("induction-step-size", chapter=CHAPTER)
