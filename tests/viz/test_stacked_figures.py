@@ -71,6 +71,23 @@ def test_a_row_of_three_or_more_panels_is_stacked_top_to_bottom(n):
     plt.close("all")
 
 
+def test_a_wide_figure_legend_is_set_in_two_columns_under_the_stack():
+    fig, axes = _row(3)
+    handles = [axes[0, 0].plot([0, 1], [k, k], color=style.PALETTE[k])[0] for k in range(6)]
+    fig.legend(handles, [f"entry {k}" for k in range(6)], loc="outside lower center", ncols=6, fontsize=7, title="runs")
+    stacked = style.stacked_figure(fig)
+    (legend,) = stacked.legends
+    assert legend._ncols == style.STACK_LEGEND_COLUMNS and legend._outside_loc == "lower"
+    assert [t.get_text() for t in legend.texts] == [f"entry {k}" for k in range(6)]
+    assert legend.get_title().get_text() == "runs" and legend.texts[0].get_fontsize() == 7
+    assert [h.get_color() for h in legend.legend_handles] == [style.PALETTE[k] for k in range(6)]
+    stacked.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.width <= stacked.bbox.width and box.y1 <= min(ax.get_window_extent().y0 for ax in stacked.axes) + 1
+    assert fig.legends[0]._ncols == 6  # the wide figure keeps its own
+    plt.close("all")
+
+
 def test_stacked_panels_show_their_own_shared_y_tick_labels():
     fig, _ = _row(3, sharey=True)
     stacked = style.stacked_figure(fig)

@@ -83,6 +83,7 @@ PAGE_VARIABLE = "ASSOCMEM_STATIC_WIDGETS"
 STACK_MIN_PANELS = 3
 STACK_WIDTH = 4.2
 STACK_PANEL_HEIGHT = (2.4, 3.6)
+STACK_LEGEND_COLUMNS = 2
 
 
 def _is_colorbar(ax) -> bool:
@@ -117,11 +118,31 @@ def _row_panels(fig) -> list[list] | None:
     return [cells[key] for key in sorted(cells, key=lambda key: key[2])]
 
 
+def _narrow_legends(fig, ncols: int = STACK_LEGEND_COLUMNS) -> None:
+    """Figure-level legends of more than ``ncols`` columns made again with ``ncols`` (same entries,
+    place, font size and title): a row of six entries under a phone-wide figure would set its width."""
+    from matplotlib.legend import Legend
+
+    names = {code: name for name, code in Legend.codes.items()}
+    for legend in list(fig.legends):
+        if legend._ncols <= ncols or not legend.texts:
+            continue
+        loc = names.get(legend._loc, legend._loc)
+        if legend._outside_loc and isinstance(loc, str):
+            loc = f"outside {loc}"
+        title = legend.get_title().get_text() or None
+        handles, labels = list(legend.legend_handles), [text.get_text() for text in legend.texts]
+        fontsize = legend.texts[0].get_fontsize()
+        legend.remove()
+        fig.legend(handles, labels, loc=loc, ncols=ncols, fontsize=fontsize, title=title)
+
+
 def stacked_figure(fig, copy: bool = True):
     """The phone variant of a one-row figure of >= 3 panels: the same panels one above another.
 
     Returns a figure ``STACK_WIDTH`` inches wide with the panels in an (n, 1) grid, top to bottom
-    in their left-to-right order, each with every title, label, legend, colour bar and inset it had;
+    in their left-to-right order, each with every title, label, legend, colour bar and inset it had (a figure legend of
+    more than two columns is set in two);
     the layout engine (constrained layout) places them again. Returns None for a figure that is not
     one row of >= STACK_MIN_PANELS panels (it reads well on a phone as it is, or stacking it would
     not be what its author meant). ``copy=True`` restacks a copy (pickle) and leaves ``fig`` as it
@@ -148,6 +169,7 @@ def stacked_figure(fig, copy: bool = True):
             # panel stands alone and shows its own.
             if len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
                 ax.tick_params(axis="y", labelleft=True)
+    _narrow_legends(fig)
     fig.set_size_inches(STACK_WIDTH, n * panel_height + 0.2)
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
