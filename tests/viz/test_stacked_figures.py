@@ -88,6 +88,27 @@ def test_a_wide_figure_legend_is_set_in_two_columns_under_the_stack():
     plt.close("all")
 
 
+def test_legends_under_the_axes_do_not_reach_into_the_next_panel():
+    """A legend anchored under its axes (bbox_to_anchor at -0.2 of the axes' height), as the scarce-memory
+    landscapes have: stacked, each panel's parts stay clear of the next panel's title."""
+    fig, axes = style.figure(ncols=4, width=16.0, height=4.3)
+    for k, ax in enumerate(axes[0]):
+        shade = ax.pcolormesh(np.linspace(-1, 1, 9), np.linspace(-1, 1, 9), np.random.default_rng(k).random((8, 8)))
+        ax.plot([-1, 1], [1, -1], "--", label="best 0-1 direction")
+        ax.plot([0], [0], "*", label="CE minimiser")
+        ax.set_aspect("equal")
+        ax.set(title=f"seed {k}, N = 3\nexcess 0-1: 0.{k}", xlabel="$\\gamma_0$", ylabel="$\\gamma_1$")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize=7, frameon=False)
+    fig.colorbar(shade, ax=axes[0, -1], label="0-1 loss (shade)", shrink=0.8)
+    stacked = style.stacked_figure(fig)
+    stacked.canvas.draw()
+    renderer = stacked.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in stacked.axes if not style._is_colorbar(ax)]
+    for upper, lower in zip(boxes, boxes[1:]):
+        assert lower.y1 <= upper.y0, f"a panel reaches {lower.y1 - upper.y0:.0f} px into the next"
+    plt.close("all")
+
+
 def test_stacked_panels_show_their_own_shared_y_tick_labels():
     fig, _ = _row(3, sharey=True)
     stacked = style.stacked_figure(fig)
@@ -200,3 +221,16 @@ def test_page_renders_a_glued_figure_with_a_stacked_variant_as_a_picture():
     html = "".join(translator.body)
     assert html == ('<picture class="assocmem-stacked-figure"><source media="(max-width: 600px)" '
                     'srcset="../_images/stacked.png"><img alt="the alt text" src="../_images/wide.png"></picture>')
+
+
+def test_the_notebook_download_drops_the_stacked_variant():
+    import nbformat
+
+    from assocmem.sphinxext.notebooks import _drop_page_variants
+
+    output = nbformat.v4.new_output("display_data", data={"image/png": "V0lERQ=="},
+                                    metadata={"assocmem": {"page": "notebook-only", "stacked": "U1RBQ0tFRA=="}})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output]), nbformat.v4.new_markdown_cell("m")])
+    _drop_page_variants(notebook)
+    assert notebook.cells[0].outputs[0].metadata == {"assocmem": {"page": "notebook-only"}}
+    assert notebook.cells[0].outputs[0].data == {"image/png": "V0lERQ=="}

@@ -137,6 +137,26 @@ def _narrow_legends(fig, ncols: int = STACK_LEGEND_COLUMNS) -> None:
         fig.legend(handles, labels, loc=loc, ncols=ncols, fontsize=fontsize, title=title)
 
 
+def _separate_rows(fig, panels, tries: int = 3, gap_px: float = 8.0) -> None:
+    """More space between the stacked rows while one panel's outer parts (a legend under its axes,
+    anchored at a fraction of the axes' height) reach into the next: constrained layout's own pass
+    can leave them overlapping when the anchored offset changes with the height it assigns."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.transforms import Bbox
+
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):
+        return
+    for _ in range(tries):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        boxes = [Bbox.union([ax.get_tightbbox(renderer) for ax in axes]) for axes in panels]
+        overlap = max(lower.y1 - upper.y0 for upper, lower in zip(boxes, boxes[1:]))
+        if overlap <= 0:
+            return
+        engine.set(hspace=engine.get()["hspace"] + (overlap + gap_px) / fig.bbox.height)
+
+
 def stacked_figure(fig, copy: bool = True):
     """The phone variant of a one-row figure of >= 3 panels: the same panels one above another.
 
@@ -173,6 +193,7 @@ def stacked_figure(fig, copy: bool = True):
     fig.set_size_inches(STACK_WIDTH, n * panel_height + 0.2)
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
+    _separate_rows(fig, panels)
     return fig
 
 
