@@ -4,7 +4,8 @@
   our ``py:percent`` chapters this copies the executed notebook myst-nb wrote under
   ``_build/jupyter_execute`` into ``_sources/`` and adds the ``.ipynb`` entry to the
   download menu (with outputs, so it opens with every figure in place), its Markdown turned
-  into plain Markdown (:mod:`assocmem.sphinxext.markdown`: numbers, links, folded solutions).
+  into plain Markdown (:mod:`assocmem.sphinxext.markdown`: numbers, links, folded solutions),
+  without the page-only stacked variants of the figures.
 - **Labels**: at the end of the build, every label of the book (section, figure, equation,
   proof, exercise) with its page, anchor and number goes to ``<outdir>/../labels.json``, which
   ``python -m assocmem notebooks`` reads to write links to the online book.
@@ -51,6 +52,7 @@ def _page_buttons(app, pagename, templatename, context, doctree):
         target.parent.mkdir(parents=True, exist_ok=True)
         notebook = nbformat.read(executed, as_version=4)
         markdown.convert_notebook(notebook, _context(app, notebook, executed))
+        _drop_page_variants(notebook)
         nbformat.write(notebook, target)
         url = f"{context['pathto']('_sources', 1)}/{pagename}.ipynb"
         for button in _walk(buttons):
@@ -68,6 +70,16 @@ def _page_buttons(app, pagename, templatename, context, doctree):
             head = button["url"].split("/blob/")[0]
             button["url"] = f"{head}/blob/{branch}/{folder}/{pagename}.ipynb"
             button["tooltip"] = "Launch on Colab (the generated notebook, with an install cell)"
+
+
+def _drop_page_variants(notebook) -> None:
+    """Remove the stacked (phone) PNGs that assocmem.viz.style.glue_figure adds for the page only:
+    Jupyter never shows them, and they would nearly double the download's figures."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            mark = output.get("metadata", {}).get("assocmem")
+            if isinstance(mark, dict):
+                mark.pop("stacked", None)
 
 
 def _labels(app) -> dict:

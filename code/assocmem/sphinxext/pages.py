@@ -16,7 +16,10 @@
   between their precomputed frames (:mod:`assocmem.viz.widgets`); wide display equations are
   scaled to fit the column; the equation number never covers a formula on a phone.
 - ``ASSOCMEM_STATIC_WIDGETS=1`` for the kernels that execute the chapters, so each widget
-  precomputes its frames for the page (a live session never does).
+  precomputes its frames for the page and each figure of three or more panels in a row gets its
+  stacked (phone) variant (a live session does neither).
+- The ``stacked_figure`` node (:mod:`assocmem.sphinxext.render`): that figure as a ``<picture>``,
+  the stacked PNG below 600 px of viewport width, the wide one above.
 """
 
 from __future__ import annotations
@@ -98,6 +101,9 @@ def _static_files(app, config) -> None:
 
 
 def setup(app):
+    from assocmem.sphinxext import render
+
+    render.add_node(app)
     app.connect("config-inited", _static_files)
     app.add_js_file("assocmem.js")
     app.add_css_file("assocmem.css")
