@@ -52,3 +52,28 @@ def test_memories_and_queries_are_seeded():
     assert torch.equal(a, b) and a.shape == (chapter.NUM_MEMORIES, chapter.DIM)
     q = chapter.noisy_queries(a, 5, seed=1)
     assert q.shape == (5, chapter.DIM) and 0 < (q - a[:5]).norm(dim=1).max() < 3
+
+
+@pytest.mark.parametrize("num_features, beta", [(64, 0.25), (2048, 1.0), (4096, 8.0)])
+def test_widget_slice_energy_is_the_direct_energy(num_features, beta):
+    """The widget's factored grid sum gives the slice energy ``slice_run`` computes point by point."""
+    fast, T = chapter.widget_slice_run(num_features, beta, resolution=12)
+    direct = chapter.slice_run(num_features=(num_features,), beta=beta, resolution=12)
+    assert np.array_equal(fast.u, direct.u) and np.array_equal(fast.exact, direct.exact)
+    np.testing.assert_allclose(fast.approx[num_features], direct.approx[num_features], rtol=0, atol=1e-9)
+    assert np.ptp(direct.approx[num_features]) > 1.0  # the comparison is over a landscape, not a constant
+
+
+def test_grid_kernel_sum_sees_a_swapped_axis():
+    """A planted bug (the two grid axes swapped) is caught by the comparison above."""
+    xi = chapter.gaussian_memories()
+    origin, e1, e2 = chapter._plane(xi)
+    T = chapter.rf.store(xi, 512, 1.0, 0)
+    S, b = chapter.rf.projection(chapter.DIM, 512, 0)
+    u = np.linspace(-3, 3, 9)
+    grid = chapter.grid_kernel_sum(T, S, b, 1.0, origin, e1, e2, u)
+    U, V = np.meshgrid(u, u)
+    points = origin + torch.as_tensor(U.ravel())[:, None] * e1 + torch.as_tensor(V.ravel())[:, None] * e2
+    direct = chapter.rf.kernel_sum(points, T, 1.0, 0).reshape(U.shape)
+    assert torch.allclose(grid, direct, atol=1e-10, rtol=0)
+    assert not torch.allclose(grid.T, direct, atol=1e-3, rtol=0)

@@ -118,3 +118,22 @@ def test_a_probability_flow_step_is_the_euler_step_of_the_ode(data):
         s_k, s_next = sigmas[k].item(), sigmas[k + 1].item()
         euler = path[k] - s_k * (s_next - s_k) * D.empirical_score(path[k], data, s_k)  # dx/dsigma = -sigma score
         assert torch.allclose(path[k + 1], euler, atol=1e-12)
+
+
+def test_attractors_merge_greedily_like_the_pairwise_rule():
+    """Each end joins the first attractor found within ``merge``: the basins equal a pairwise greedy pass."""
+    X = D.circle(24, seed=4)
+    beta = 150.0
+    starts = 2.6 * torch.rand(60, 2, generator=torch.Generator().manual_seed(9), dtype=f64) - 1.3
+    found = D.attractors(X, beta, starts, steps=2000, tol=1e-9)
+    near = X + 1e-3 * torch.randn(X.shape, generator=torch.Generator().manual_seed(0), dtype=f64) / math.sqrt(beta)
+    ends, _ = D.mean_shift(torch.cat([near, starts]), X, beta, 2000, 1e-9)
+    known, label = [], []
+    for point in ends:  # the rule, one pair at a time
+        hit = next((j for j, k in enumerate(known) if (point - k).norm() < 0.1 / math.sqrt(beta)), None)
+        label.append(len(known) if hit is None else hit)
+        if hit is None:
+            known.append(point)
+    assert torch.equal(found.points, torch.stack(known))
+    assert torch.equal(found.basin, torch.bincount(torch.tensor(label[24:]), minlength=len(known)))
+    assert found.count < ends.shape[0]  # something merged: the rule was exercised

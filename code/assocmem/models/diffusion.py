@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .. import _checks
@@ -123,12 +124,18 @@ def mean_shift(starts, data, beta, steps: int = 500, tol: float = 1e-10):
     x = x.reshape(-1, shape[-1])
     moved = torch.full(x.shape[:1], math.inf, dtype=DTYPE)
     active = torch.arange(x.shape[0])
+    square = (X * X).sum(-1)  # the logits' ||xi^mu||^2, once (the same numbers _logits forms)
+    scale = -0.5 * beta
     for _ in range(steps):
-        # Only the points still moving are updated: converged ones cost nothing more.
-        new = torch.softmax(_logits(x[active], X, beta), dim=-1) @ X
-        moved[active] = (new - x[active]).norm(dim=-1)
+        # Only the points still moving are updated: converged ones cost nothing more. The ops are
+        # those of _logits, written out so that a step on a few points costs few tensor calls.
+        current = x[active]
+        sq = (current * current).sum(-1, keepdim=True) - 2.0 * current @ X.T + square
+        new = torch.softmax(scale * sq.clamp_min(0.0), dim=-1) @ X
+        step = (new - current).norm(dim=-1)
+        moved[active] = step
         x[active] = new
-        active = active[moved[active] >= tol]
+        active = active[step >= tol]
         if active.numel() == 0:
             break
     return x.reshape(shape), moved.reshape(shape[:-1])
@@ -205,23 +212,26 @@ def attractors(data, beta, starts, steps: int = 2000, tol: float = 1e-9, merge: 
     generator = torch.Generator().manual_seed(_checks.seed(seed))
     near = X + jitter * torch.randn(X.shape, generator=generator, dtype=DTYPE) / math.sqrt(beta)
     ends, _ = mean_shift(torch.cat([near, starts]), X, beta, steps, tol)
-    # Greedy deduplication: each end joins the first attractor within `merge`.
-    found: list[torch.Tensor] = []
+    # Greedy deduplication: each end joins the first attractor within `merge` (distances to all
+    # attractors found so far at once, in numpy: one small array op per end, not one per pair).
+    ends_np = ends.numpy()
+    found = np.empty_like(ends_np)
+    count = 0
     label = torch.empty(ends.shape[0], dtype=torch.int64)
-    for i, point in enumerate(ends):
-        for j, known in enumerate(found):
-            if (point - known).norm() < merge:
-                label[i] = j
-                break
+    for i, point in enumerate(ends_np):
+        near = np.flatnonzero(np.sqrt(((found[:count] - point) ** 2).sum(-1)) < merge)
+        if near.size:
+            label[i] = int(near[0])
         else:
-            label[i] = len(found)
-            found.append(point)
-    points = torch.stack(found)
+            label[i] = count
+            found[count] = point
+            count += 1
+    points = torch.from_numpy(found[:count].copy())
     w = torch.softmax(_logits(points, X, beta), dim=-1)
     top, owner = w.max(dim=-1)
     memory = top > 0.5 + 1e-6  # a strict majority: a fully merged pair sits at 1/2 each, up to rounding
     owner = torch.where(memory, owner, torch.full_like(owner, -1))
-    basin = torch.bincount(label[X.shape[0]:], minlength=len(found))
+    basin = torch.bincount(label[X.shape[0]:], minlength=count)
     own = label[: X.shape[0]]
     stored = memory[own] & (owner[own] == torch.arange(X.shape[0]))
     return Attractors(points, memory, owner, basin, stored)

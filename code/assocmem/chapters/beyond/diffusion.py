@@ -80,11 +80,35 @@ def _energy_grid(X, beta, num: int = 160):
     return g.numpy(), D.energy(torch.stack([G0, G1], -1), X, beta).numpy()
 
 
+def separable_energy_grid(X, beta, num: int = 160, chunk: int = 4096):
+    """``_energy_grid`` from the two axes' terms: the same energies (to rounding) in a fraction of the time.
+
+    On the grid the kernel of point (g_k, g_i) and memory mu factors,
+    exp(-(beta/2)||x - xi^mu||^2) = exp(a_{i mu}) exp(b_{k mu}) with a = -(beta/2)(g_i - xi^mu_2)^2 and
+    b = -(beta/2)(g_k - xi^mu_1)^2, so the sums over mu of all num^2 points are one (num, K) x (K, num)
+    product, shifted by each row's and column's largest term (m_i, n_k) against overflow. Where a
+    shifted sum is below 1e-200 (every memory far from the point compared with the shifts, at large
+    beta) it could have lost digits to underflow: those points get the direct logsumexp of a + b.
+    """
+    g = torch.linspace(-WINDOW, WINDOW, num, dtype=DTYPE)
+    a = -0.5 * beta * (g[:, None] - X[:, 1]) ** 2  # (num, K): the row coordinate x_2
+    b = -0.5 * beta * (g[:, None] - X[:, 0]) ** 2  # (num, K): the column coordinate x_1
+    m, n = a.max(dim=1, keepdim=True).values, b.max(dim=1, keepdim=True).values
+    total = torch.exp(a - m) @ torch.exp(b - n).T  # (num, num): [i, k]
+    safe = total > 1e-200
+    lse = torch.log(total.clamp_min(1e-300)) + m + n.T
+    rows, columns = torch.nonzero(~safe, as_tuple=True)
+    for start in range(0, rows.numel(), chunk):  # the underflowing points, directly
+        i, k = rows[start:start + chunk], columns[start:start + chunk]
+        lse[i, k] = torch.logsumexp(a[i] + b[k], dim=-1)
+    return g.numpy(), (-lse / beta).numpy()
+
+
 @lru_cache(maxsize=64)
 def _circle_grid(K: int, seed: int, beta: float):
-    """``_energy_grid`` of K points on the circle (cached: the widget goes back and forth)."""
+    """``_energy_grid`` of K points on the circle, computed by ``separable_energy_grid`` (cached: the widget goes back and forth)."""
     with tiers.threads(1):
-        return _energy_grid(D.circle(K, seed=seed), beta)
+        return separable_energy_grid(D.circle(K, seed=seed), beta)
 
 
 def _landscape(ax, X, found: D.Attractors, beta: float, title: str, legend: bool = False, grid=None):

@@ -535,19 +535,57 @@ def digits_figure():
 
 # ----------------------------------------------------------------------------- widget
 
-def widget_error(num_features: int = 2048, beta: float = 1.0, seed: int = 0, num_queries: int = 20) -> float:
-    """Median relative error of the kernel sum at the chapter's noisy queries, for one Y and beta."""
+def widget_error(num_features: int = 2048, beta: float = 1.0, seed: int = 0, num_queries: int = 20, T=None) -> float:
+    """Median relative error of the kernel sum at the chapter's noisy queries, for one Y and beta (``T``: the stored vector, if made)."""
     xi = gaussian_memories(seed=seed)
     q = noisy_queries(xi, num_queries, seed=seed)
-    T = rf.store(xi, num_features, beta, seed)
+    T = rf.store(xi, num_features, beta, seed) if T is None else T
     return rf.relative_error(rf.kernel_sum(q, T, beta, seed), rf.exact_kernel_sum(q, xi, beta)).median().item()
+
+
+def grid_kernel_sum(T: torch.Tensor, S: torch.Tensor, b: torch.Tensor, beta: float, origin: torch.Tensor, e1: torch.Tensor,
+                    e2: torch.Tensor, u: np.ndarray) -> torch.Tensor:
+    """phi(x)^T T (cos features) at every x = origin + u_k e1 + u_i e2 of a square grid; shape (len(u), len(u)), [i, k].
+
+    The same sum as ``rf.kernel_sum`` at the grid's points, in O(n Y) cosines instead of O(n^2 Y):
+    the phase of feature j is a_j + u_k alpha_j + u_i gamma_j (a_j = sqrt(beta) s_j^T origin + b_j,
+    alpha_j = sqrt(beta) s_j^T e1, gamma_j = sqrt(beta) s_j^T e2), so
+
+        sum_j T_j cos(phase) = Re sum_j (T_j e^{i a_j} e^{i u_i gamma_j}) e^{i u_k alpha_j},
+
+    one complex (n, Y) x (Y, n) product. Agrees with the direct sum to rounding (about 1e-12 relative).
+    """
+    root = math.sqrt(beta)
+    a, alpha, gamma = root * (S @ origin) + b, root * (S @ e1), root * (S @ e2)  # (Y,)
+    grid = torch.as_tensor(u, dtype=DTYPE)[:, None]
+    rows = torch.polar(T * math.sqrt(2.0 / T.shape[0]), a) * torch.polar(torch.ones_like(gamma), grid * gamma)  # (n, Y) over u_i
+    columns = torch.polar(torch.ones_like(alpha), grid * alpha)  # (n, Y) over u_k
+    return (rows @ columns.T).real
+
+
+def widget_slice_run(num_features: int, beta: float = BETA, seed: int = 0, resolution: int = 30) -> tuple[SliceRun, torch.Tensor]:
+    """``slice_run(num_features=(num_features,), ...)`` with DrDAM's energy from ``grid_kernel_sum`` (fast at large Y); and T."""
+    xi = gaussian_memories(seed=seed)
+    origin, e1, e2 = _plane(xi)
+    anchors = torch.stack([(xi[:3] - origin) @ e1, (xi[:3] - origin) @ e2], dim=1)
+    reach = anchors.abs().max().item() + 2.0
+    u = np.linspace(-reach, reach, resolution)
+    U, V = np.meshgrid(u, u)
+    points = origin + torch.as_tensor(U.ravel())[:, None] * e1 + torch.as_tensor(V.ravel())[:, None] * e2
+    exact = rf.exact_energy(points, xi, beta).reshape(U.shape).numpy()
+    T = rf.store(xi, num_features, beta, seed)
+    S, b = rf.projection(DIM, num_features, seed)
+    value = grid_kernel_sum(T, S, b, beta, origin, e1, e2, u)
+    approx = (-torch.log(value.clamp(min=rf.EPS)) / beta).numpy()
+    return SliceRun(u, u, exact, {num_features: approx}, anchors.numpy(), beta), T
 
 
 @functools.lru_cache(maxsize=64)
 def _widget_slice(num_features: int, beta: float, seed: int):
     """The slice run and the kernel-sum error of the widget (cached: a widget goes back and forth)."""
     with tiers.threads(1):
-        return slice_run(num_features=(num_features,), beta=beta, seed=seed, resolution=30), widget_error(num_features, beta, seed)
+        run, T = widget_slice_run(num_features, beta, seed)
+        return run, widget_error(num_features, beta, seed, T=T)
 
 
 def _widget_suptitle(fig, error):

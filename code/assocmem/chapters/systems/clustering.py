@@ -7,6 +7,7 @@ from functools import lru_cache
 import ipywidgets as w
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from ... import tiers
 from ...models import clustering as cl
@@ -178,15 +179,37 @@ def hardening_figure():
 
 
 @lru_cache(maxsize=None)
-def planar_runs(epochs: int = 30, seed: int = 0) -> dict:
-    """Masked ClAM (the CI sub-grid, one seed, selected as in the table) and k-means on the two petal features of iris."""
-    X, y, k = data.two_dimensional()
+def _planar_data():
+    return data.two_dimensional()
+
+
+@lru_cache(maxsize=None)
+def _planar_masked(epochs: int = 30, seed: int = 0):
+    """Masked ClAM on the 2-D data: the CI sub-grid, one seed, selected as in the table."""
+    X, _, k = _planar_data()
     grid = sizes("ci")["grid"]
     with tiers.threads(1):
         runs = cl.fit_grid(X, k, betas=grid["beta"], lrs=grid["lr"], fills=grid["fill"], seeds=[seed], epochs=epochs)
-        masked, _ = cl.select(X, [runs.get(0, c) for c in range(len(runs.configs))])
-        km = cl.kmeans(X, k, n_init=100)
-    return {"X": X, "y": y, "k": k, "masked": masked, "kmeans": km}
+        return cl.select(X, [runs.get(0, c) for c in range(len(runs.configs))])[0]
+
+
+@lru_cache(maxsize=None)
+def _planar_kmeans():
+    X, _, k = _planar_data()
+    with tiers.threads(1), threadpool_limits(1):  # scikit-learn's OpenMP threads only spin on 150 points (10 times the CPU)
+        return cl.kmeans(X, k, n_init=100)
+
+
+@lru_cache(maxsize=None)
+def planar_runs(epochs: int = 30, seed: int = 0) -> dict:
+    """Masked ClAM (the CI sub-grid, one seed, selected as in the table) and k-means on the two petal features of iris."""
+    X, y, k = _planar_data()
+    return {"X": X, "y": y, "k": k, "masked": _planar_masked(epochs, seed), "kmeans": _planar_kmeans()}
+
+
+def _planar_model(model: str):
+    """The widget's prototypes of ``model`` (a key of WIDGET_MODELS), without fitting the other model."""
+    return _planar_masked() if WIDGET_MODELS[model] == "masked" else _planar_kmeans()
 
 
 def _window(X, pad: float = 0.5):
@@ -313,12 +336,13 @@ def _paths(P, beta: float, starts, steps: int = 30) -> np.ndarray:
 
 @lru_cache(maxsize=256)
 def _beta_frame(model: str, beta: float):
-    runs = planar_runs()
-    P = runs[WIDGET_MODELS[model]].prototypes
-    lo, hi = _window(runs["X"])
-    confidence, basin = _soft_image(P, beta, lo, hi, n=80)
-    starts = runs["X"][torch.linspace(0, runs["X"].shape[0] - 1, 16).long()]
-    return confidence, basin, _paths(P, beta, starts)
+    X = _planar_data()[0]
+    P = _planar_model(model).prototypes
+    lo, hi = _window(X)
+    with tiers.threads(1):  # tiny softmaxes: a second intra-op thread costs 100 times their CPU time
+        confidence, basin = _soft_image(P, beta, lo, hi, n=80)
+        starts = X[torch.linspace(0, X.shape[0] - 1, 16).long()]
+        return confidence, basin, _paths(P, beta, starts)
 
 
 def draw_beta(model: str = "k-means", beta: float = PLANAR["beta"]):
@@ -326,17 +350,16 @@ def draw_beta(model: str = "k-means", beta: float = PLANAR["beta"]):
     the basins and 30 steps of the dynamics from 16 points."""
     from matplotlib.colors import ListedColormap
 
-    runs = planar_runs()
-    X, k = runs["X"], runs["k"]
+    X, y, k = _planar_data()
     lo, hi = _window(X)
     confidence, basin, path = _beta_frame(model, beta)
     fig, axes = style.figure(width=5.6, height=4.0)
     ax = axes[0, 0]
     fig.beta_image = ax.imshow(confidence, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), cmap="Greys", vmin=1 / k, vmax=1,
                                aspect="auto", alpha=0.55)
-    ax.scatter(X[:, 0], X[:, 1], c=runs["y"].numpy(), cmap=ListedColormap(style.PALETTE[:k]), s=8, alpha=0.7, linewidths=0)
+    ax.scatter(X[:, 0], X[:, 1], c=y.numpy(), cmap=ListedColormap(style.PALETTE[:k]), s=8, alpha=0.7, linewidths=0)
     fig.beta_paths = [ax.plot(path[:, i, 0], path[:, i, 1], color="#222222", linewidth=0.8)[0] for i in range(path.shape[1])]
-    P = runs[WIDGET_MODELS[model]].prototypes
+    P = _planar_model(model).prototypes
     fig.beta_stars, = ax.plot(P[:, 0], P[:, 1], "*", color="white", markeredgecolor="black", markersize=14, label="prototypes")
     fig.beta_contour = ax.contour(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80), basin, levels=np.arange(k) + 0.5,
                                   colors="#333333", linewidths=0.8)
@@ -350,18 +373,18 @@ def draw_beta(model: str = "k-means", beta: float = PLANAR["beta"]):
 
 def update_beta(fig, model: str = "k-means", beta: float = PLANAR["beta"]):
     """Fast path: new confidence image, paths, stars, basin lines and title, in place."""
-    runs = planar_runs()
+    X, _, k = _planar_data()
     confidence, basin, path = _beta_frame(model, beta)
     fig.beta_image.set_data(confidence)
     for i, line in enumerate(fig.beta_paths):
         line.set_data(path[:, i, 0], path[:, i, 1])
-    P = runs[WIDGET_MODELS[model]].prototypes
+    P = _planar_model(model).prototypes
     fig.beta_stars.set_data(P[:, 0].numpy(), P[:, 1].numpy())
     if getattr(fig, "beta_model", model) != model:  # the basins change only with the prototypes
-        lo, hi = _window(runs["X"])
+        lo, hi = _window(X)
         fig.beta_contour.remove()
         fig.beta_contour = fig.axes[0].contour(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80), basin,
-                                               levels=np.arange(runs["k"]) + 0.5, colors="#333333", linewidths=0.8)
+                                               levels=np.arange(k) + 0.5, colors="#333333", linewidths=0.8)
     fig.beta_model = model
     fig.beta_title.set_text(f"{model}, β = {beta:.3g} (points coloured by species)")
 
@@ -370,6 +393,9 @@ def update_beta(fig, model: str = "k-means", beta: float = PLANAR["beta"]):
                          alt="A slider for beta over the 2-D iris data: the soft-assignment confidence sharpens and the paths of the dynamics straighten as beta grows.")
 def widget(model: str = "k-means", beta: float = 1.0):
     """A menu for the prototypes (masked ClAM or k-means) and a log slider for beta."""
+    # Both models are fitted now (about 1 s of the build for ClAM's grid): fitting ClAM when the menu first
+    # picks it would make that one change take about 1 s instead of a redraw's 0.1 s.
+    _planar_masked(), _planar_kmeans()
     controls = {"beta": slider(w.FloatLogSlider, "β", beta, base=10, min=-1, max=2, step=0.25),
                 "model": w.Dropdown(options=list(WIDGET_MODELS), value=model, description="prototypes")}
     return figure_widget(draw_beta, controls, update=update_beta,
