@@ -285,7 +285,11 @@ def _tokens(net: Network, tokens) -> torch.Tensor:
 
 def _cross_entropy(h: torch.Tensor, U: torch.Tensor, y: torch.Tensor):
     """Mean cross-entropy and accuracy of logits h U^T against y; h (S, n, d), y (n,) -> two (S,)."""
-    logits = h @ U.T
+    return _logit_loss(h @ U.T, y)
+
+
+def _logit_loss(logits: torch.Tensor, y: torch.Tensor):
+    """Mean cross-entropy and accuracy of logits (S, n, V) against y (n,): two (S,)."""
     loss = torch.logsumexp(logits, -1) - logits.gather(-1, y.expand(logits.shape[0], -1).unsqueeze(-1)).squeeze(-1)
     acc = (logits.argmax(-1) == y).to(logits.dtype)
     return loss.mean(-1), acc.mean(-1)
@@ -540,11 +544,16 @@ def _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_trig
     keys_frozen = not {"W_K1", "W_K2"} & set(trainable)
     with torch.no_grad():
         cached = _loss_features(net, params, held_out) if keys_frozen else None  # fixed features when only W_O2 learns
+        if cached is not None:  # logits (h1 + f W_O2^T) U^T = h1 U^T + f (U W_O2)^T: the first term is fixed too
+            cached = (cached[0] @ net.U.T, cached[1])
         y_held = held_out.targets[held_out.mask]
 
     def evaluate():
         with torch.no_grad():
-            h1, f = cached if cached is not None else _loss_features(net, params, held_out)
+            if cached is not None:
+                fixed, f = cached
+                return _logit_loss(fixed + f @ (net.U @ params["W_O2"]).transpose(-1, -2), y_held)
+            h1, f = _loss_features(net, params, held_out)
             return _cross_entropy(h1 + f @ params["W_O2"].transpose(-1, -2), net.U, y_held)
 
     logs = {k: [] for k in ("t", "loss", "acc", "m_o", "m_k", "e_loss", "e_acc", "prev", "pos")}
