@@ -1,6 +1,6 @@
 """Run the Transformer chapter's paper tier once (seed 0) on this machine and write its numbers to JSON.
 
-    python benchmarks/paper_tier.py [--out paper_tier.json] [--threads 2] [--only a|b]
+    python benchmarks/paper_tier.py [--out paper_tier.json] [--threads 2] [--only a|b] [--dims 64 128]
 
 Experiment (a) at d = 64 through ``run_experiment``, then experiment (b) at d = 64 and d = 128
 (sequence length 256, batch 512, 300 steps, the authors' step sizes) through the same steps as
@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--only", choices=("a", "b"))
+    parser.add_argument("--dims", type=int, nargs="+", help="experiment (b): only these widths (default: every paper width)")
     args = parser.parse_args()
     results = {"torch": torch.__version__, "threads": args.threads,
                "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "runs": {}}
@@ -84,6 +85,8 @@ def main() -> None:
         record()
     if args.only in (None, "b"):
         for index, setting in enumerate(T.settings("b", "paper")):
+            if args.dims and setting["dim"] not in args.dims:
+                continue
             name = f"b-d{setting['dim']}"
             results["runs"][name] = {}
             run_b(index, args.threads, args.every, record, results["runs"][name])

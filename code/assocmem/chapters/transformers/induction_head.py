@@ -21,8 +21,8 @@ SEEDS = (0, 1, 2)
 # with other jobs while it ran; the page quotes it, benchmarks/README.md gives the details.
 PAPER_TIER_RECORD = {
     "date": "2026-12-01 (a) and 2026-12-02 (b)",
-    "speedup": "on the 2-core CPU, ×6.1 at the paper size of (b) on a nearly idle machine (22.5 s against 3.7 s per "
-               "step), ×4 to ×6 under load; the target ×10 is not reached",
+    "speedup": "on the 2-core CPU, ×8.9 at the paper size of (b) on an idle machine (23.1 s against 2.6 s per step, "
+               "measured 2026-12-02); the target ×10 is not reached",
     "summary": "experiment (a), on a machine shared with other jobs, ran its 300 steps in 60 min (12 s per step) and ended "
                "with held-out losses 3.03, 2.74, 2.57 and 2.46 for η = 20, 50, 100, 200 (accuracies 0.30 to 0.43): with "
                "batches of 512 the largest rise of the held-out loss was at most 0.02 nats and the largest step ended "
