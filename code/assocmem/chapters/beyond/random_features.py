@@ -207,16 +207,23 @@ def _plane(xi: torch.Tensor):
     return origin, e1, e2
 
 
-def slice_run(num_features=(256, 2048, 16384), beta: float = BETA, seed: int = 0, resolution: int = 45, kind: str = "cos",
-              patterns: torch.Tensor | None = None) -> SliceRun:
-    """MrDAM and DrDAM energies on the plane through three memories (the others lie off the plane)."""
-    xi = gaussian_memories(seed=seed) if patterns is None else patterns
+def _slice_grid(xi: torch.Tensor, resolution: int):
+    """The plane through the first three memories: its basis, the memories' coordinates, the (resolution,) axis u,
+    the meshgrid U and the resolution^2 points of the grid in R^D."""
     origin, e1, e2 = _plane(xi)
     anchors = torch.stack([(xi[:3] - origin) @ e1, (xi[:3] - origin) @ e2], dim=1)
     reach = anchors.abs().max().item() + 2.0
     u = np.linspace(-reach, reach, resolution)
     U, V = np.meshgrid(u, u)
     points = origin + torch.as_tensor(U.ravel())[:, None] * e1 + torch.as_tensor(V.ravel())[:, None] * e2
+    return origin, e1, e2, anchors, u, U, points
+
+
+def slice_run(num_features=(256, 2048, 16384), beta: float = BETA, seed: int = 0, resolution: int = 45, kind: str = "cos",
+              patterns: torch.Tensor | None = None) -> SliceRun:
+    """MrDAM and DrDAM energies on the plane through three memories (the others lie off the plane)."""
+    xi = gaussian_memories(seed=seed) if patterns is None else patterns
+    _, _, _, anchors, u, U, points = _slice_grid(xi, resolution)
     with tiers.threads(1):
         exact = rf.exact_energy(points, xi, beta).reshape(U.shape).numpy()
         approx = {y: rf.energy(points, rf.store(xi, y, beta, seed, kind), beta, seed, kind).reshape(U.shape).numpy()
@@ -566,12 +573,7 @@ def grid_kernel_sum(T: torch.Tensor, S: torch.Tensor, b: torch.Tensor, beta: flo
 def widget_slice_run(num_features: int, beta: float = BETA, seed: int = 0, resolution: int = 30) -> tuple[SliceRun, torch.Tensor]:
     """``slice_run(num_features=(num_features,), ...)`` with DrDAM's energy from ``grid_kernel_sum`` (fast at large Y); and T."""
     xi = gaussian_memories(seed=seed)
-    origin, e1, e2 = _plane(xi)
-    anchors = torch.stack([(xi[:3] - origin) @ e1, (xi[:3] - origin) @ e2], dim=1)
-    reach = anchors.abs().max().item() + 2.0
-    u = np.linspace(-reach, reach, resolution)
-    U, V = np.meshgrid(u, u)
-    points = origin + torch.as_tensor(U.ravel())[:, None] * e1 + torch.as_tensor(V.ravel())[:, None] * e2
+    origin, e1, e2, anchors, u, U, points = _slice_grid(xi, resolution)
     exact = rf.exact_energy(points, xi, beta).reshape(U.shape).numpy()
     T = rf.store(xi, num_features, beta, seed)
     S, b = rf.projection(DIM, num_features, seed)
