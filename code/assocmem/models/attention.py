@@ -50,16 +50,18 @@ class _CausalBilinear(torch.autograd.Function):
         B, T, d = x.shape
         S, dv = W.shape[0], v.shape[-1]
         x2 = x.reshape(B * T, d)
-        q = (x2 @ W.transpose(0, 1).reshape(d, S * d)).view(B, T, S, d)  # q[b, t, s] = x_bt^T W_s
+        # q[b, t, s] = scale x_bt^T W_s (the score scale folded into the queries: one pass fewer over the scores)
+        q = (x2 @ (W.transpose(0, 1).reshape(d, S * d) * scale)).view(B, T, S, d)
         out = x.new_empty(B, T, S, dv)
         keep = ctx.needs_input_grad[1]
         weights = []
         for a in range(0, T, block):
             b = min(a + block, T)
             n = b - a
-            scores = torch.bmm(q[:, a:b].view(B, n * S, d), x[:, :b].transpose(1, 2)).mul_(scale)
-            future = torch.ones(n, b, dtype=torch.bool, device=x.device).triu(a + 1).unsqueeze(1)  # key s > position a + i
-            scores.view(B, n, S, b).masked_fill_(future, float("-inf"))
+            scores = torch.bmm(q[:, a:b].view(B, n * S, d), x[:, :b].transpose(1, 2))
+            # only the block's own keys a:b can lie in its future (key s > position a + i)
+            future = torch.ones(n, n, dtype=torch.bool, device=x.device).triu(1).unsqueeze(1)
+            scores.view(B, n, S, b)[..., a:].masked_fill_(future, float("-inf"))
             p = torch.softmax(scores, -1)  # (B, n S, b)
             torch.bmm(p, v[:, :b], out=out[:, a:b].view(B, n * S, dv))
             if keep:
