@@ -58,9 +58,9 @@ def _sigma(sigma) -> float:
     return _checks.positive("sigma", sigma)
 
 
-def _logits(x, X, beta):
-    """-(beta/2) ||x - xi^mu||^2 for every mu; shape (..., K)."""
-    sq = (x * x).sum(-1, keepdim=True) - 2.0 * x @ X.T + (X * X).sum(-1)
+def _logits(x, X, beta, square=None):
+    """-(beta/2) ||x - xi^mu||^2 for every mu; shape (..., K). ``square``: the (K,) ||xi^mu||^2, if already made."""
+    sq = (x * x).sum(-1, keepdim=True) - 2.0 * x @ X.T + ((X * X).sum(-1) if square is None else square)
     return -0.5 * beta * sq.clamp_min(0.0)
 
 
@@ -124,14 +124,11 @@ def mean_shift(starts, data, beta, steps: int = 500, tol: float = 1e-10):
     x = x.reshape(-1, shape[-1])
     moved = torch.full(x.shape[:1], math.inf, dtype=DTYPE)
     active = torch.arange(x.shape[0])
-    square = (X * X).sum(-1)  # the logits' ||xi^mu||^2, once (the same numbers _logits forms)
-    scale = -0.5 * beta
+    square = (X * X).sum(-1)  # the logits' ||xi^mu||^2, once for every step
     for _ in range(steps):
-        # Only the points still moving are updated: converged ones cost nothing more. The ops are
-        # those of _logits, written out so that a step on a few points costs few tensor calls.
+        # Only the points still moving are updated: converged ones cost nothing more.
         current = x[active]
-        sq = (current * current).sum(-1, keepdim=True) - 2.0 * current @ X.T + square
-        new = torch.softmax(scale * sq.clamp_min(0.0), dim=-1) @ X
+        new = torch.softmax(_logits(current, X, beta, square), dim=-1) @ X
         step = (new - current).norm(dim=-1)
         moved[active] = step
         x[active] = new

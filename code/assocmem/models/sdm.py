@@ -193,7 +193,10 @@ class Batch:
 
     def logits(self, X: torch.Tensor) -> torch.Tensor:
         """Logits (R, B, C) of eq-sdm-read."""
-        _, h, _ = self.hidden(X)
+        return self.read(self.hidden(X)[1])
+
+    def read(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits (R, B, C) of eq-sdm-read from the activations h (R, B, N) of ``hidden``."""
         return torch.baddbmm((self.c * self.bias_out[:, None]).unsqueeze(1), h, self.V.transpose(1, 2))
 
     def gradients(self, X: torch.Tensor, y: torch.Tensor):
@@ -206,7 +209,7 @@ class Batch:
         """
         X = self._expand(X)
         a, h, gate = self.hidden(X)
-        z = torch.baddbmm((self.c * self.bias_out[:, None]).unsqueeze(1), h, self.V.transpose(1, 2))
+        z = self.read(h)
         logp = torch.log_softmax(z, dim=-1)
         B = X.shape[1]
         loss = -logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).mean(-1)
@@ -319,16 +322,19 @@ def _test(batch: Batch, X, y, groups, everything):
     the costly part of an evaluation, so it is computed once per task)."""
     with torch.no_grad():
         _, h, gate = batch.hidden(X)
-        logits = torch.baddbmm((batch.c * batch.bias_out[:, None]).unsqueeze(1), h, batch.V.transpose(1, 2))
-        correct = (logits.argmax(-1) == y).float()  # (R, B)
+        correct = (batch.read(h).argmax(-1) == y).float()  # (R, B)
     return _group_means(correct, groups), _group_means(correct, [everything])[:, 0], gate
 
 
 def _usage(batch: Batch, X, groups) -> torch.Tensor:
     with torch.no_grad():
         _, _, gate = batch.hidden(X)
-        active = gate
-    return torch.stack([active[:, g].mean(1) for g in groups], dim=1)  # (R, G, N)
+    return _gate_usage(gate, groups)
+
+
+def _gate_usage(gate: torch.Tensor, groups) -> torch.Tensor:
+    """(R, G, N) fraction of each group's images (boolean row masks) for which each neuron is active."""
+    return torch.stack([gate[:, g].mean(1) for g in groups], dim=1)
 
 
 def run(kinds, seeds=(0,), task_order=None, *, k=None, neurons=None, epochs=None, batch=None, lr=None,
@@ -395,7 +401,7 @@ def _run(kinds, seeds, tasks, ks, lrs, neurons, epochs, size, test_fraction, spl
                 net.renormalise()
         accuracy[:, t], overall[:, t], gate = _test(net, X_test, y_test, test_groups, everything)
         trained[:, t] = _usage(net, Xt, [torch.ones(n, dtype=torch.bool)])[:, 0]
-    usage = torch.stack([gate[:, g].mean(1) for g in test_groups], dim=1)  # (R, G, N): the final net's, as _usage gives
+    usage = _gate_usage(gate, test_groups)  # the final net's, from its last test pass
     return Result(list(R_kinds), list(R_seeds), list(R_ks), list(R_lrs), tasks, accuracy, overall, usage, trained,
                   net.W.norm(dim=-1))
 

@@ -9,7 +9,6 @@ import math
 import ipywidgets as w
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ... import _checks, data, landscape, tiers, train
 from ..._checks import DTYPE
@@ -380,10 +379,6 @@ def update_widget(fig, alpha: float, p1: float, step_size: float, steps: int = 3
     changed in place, and replotting keeps the order of its artists); the loss and 0-1 loss curves and
     their legend texts change in place, and those axes rescale."""
     run, g, xlim, ylim = _widget_window(alpha, p1, step_size, steps)
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        # The contour labels measure their text with the figure's renderer: a figure out of pyplot has a bare
-        # canvas, which makes a throwaway renderer (and an empty text-metrics cache) for every label.
-        FigureCanvasAgg(fig)
     ax, losses, errors = fig.axes[:3]
     clear_data(ax)
     with unlaid_out(ax):  # the contour labels placed as on a new figure

@@ -339,10 +339,10 @@ def _beta_frame(model: str, beta: float):
     X = _planar_data()[0]
     P = _planar_model(model).prototypes
     lo, hi = _window(X)
-    with tiers.threads(1):  # tiny softmaxes: a second intra-op thread costs 100 times their CPU time
-        confidence, basin = _soft_image(P, beta, lo, hi, n=80)
-        starts = X[torch.linspace(0, X.shape[0] - 1, 16).long()]
-        return confidence, basin, _paths(P, beta, starts)
+    # (called inside the widget frame, which renders on one torch thread: these softmaxes are tiny)
+    confidence, basin = _soft_image(P, beta, lo, hi, n=80)
+    starts = X[torch.linspace(0, X.shape[0] - 1, 16).long()]
+    return confidence, basin, _paths(P, beta, starts)
 
 
 def draw_beta(model: str = "k-means", beta: float = PLANAR["beta"]):
