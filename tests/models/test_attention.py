@@ -34,6 +34,21 @@ def test_causal_bilinear_matches_autograd(S, T, block):
     assert torch.autograd.gradcheck(lambda W: attention.causal_bilinear(x, W, v, 0.7, block=block), (W,))
 
 
+def test_causal_bilinear_adds_the_residual_in_its_output_pass_and_passes_the_gradient_through():
+    g = torch.Generator().manual_seed(7)
+    B, T, d, S = 2, 9, 4, 3
+    x = torch.randn(B, T, d, generator=g, dtype=torch.float64)
+    W = torch.randn(S, d, d, generator=g, dtype=torch.float64, requires_grad=True)
+    v = torch.randn(B, T, d, generator=g, dtype=torch.float64)
+    r = torch.randn(B, T, d, generator=g, dtype=torch.float64)
+    out = attention.causal_bilinear(x, W, v, 0.5, block=4, residual=r)
+    assert out.is_contiguous()
+    torch.testing.assert_close(out, r + attention.causal_bilinear(x, W, v, 0.5, block=4), rtol=0, atol=1e-15)
+    assert torch.autograd.gradcheck(lambda W: attention.causal_bilinear(x, W, v, 0.5, block=4, residual=r), (W,))
+    with pytest.raises(ValueError, match="residual must have the values' shape"):
+        attention.causal_bilinear(x, W, v, 0.5, residual=r[:, :-1])
+
+
 def test_causal_bilinear_refuses_inputs_it_cannot_differentiate():
     x = torch.randn(1, 4, 3)
     W = torch.randn(2, 3, 3)

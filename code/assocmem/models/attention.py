@@ -46,7 +46,7 @@ class _CausalBilinear(torch.autograd.Function):
     # and a block of positions a:b holds all S slices contiguously, so its (B, n S, d) query
     # matrix is a view, its rows ordered (position, slice).
     @staticmethod
-    def forward(ctx, x, W, v, scale: float, block: int):
+    def forward(ctx, x, W, v, scale: float, block: int, residual):
         B, T, d = x.shape
         S, dv = W.shape[0], v.shape[-1]
         x2 = x.reshape(B * T, d)
@@ -69,38 +69,49 @@ class _CausalBilinear(torch.autograd.Function):
         if keep:
             ctx.weights, ctx.scale, ctx.block = weights, scale, block
             ctx.save_for_backward(x, v, out)
-        return out.permute(2, 0, 1, 3).contiguous()  # (S, B, T, dv): later products read it in this layout
+        # (S, B, T, dv), the layout later products read; the residual is added in the same pass as the
+        # permuting copy (one pass over the output instead of a copy and then an add)
+        result = out.new_empty(S, B, T, dv)
+        if residual is None:
+            return result.copy_(out.permute(2, 0, 1, 3))
+        return torch.add(residual, out.permute(2, 0, 1, 3), out=result)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, v, out = ctx.saved_tensors
         B, T, S, dv = out.shape
         d = x.shape[-1]
-        g = grad_out.permute(1, 2, 0, 3).contiguous()  # (B, T, S, dv)
-        delta = (g * out).sum(-1, keepdim=True)  # (B, T, S, 1)
+        g = grad_out.permute(1, 2, 0, 3)  # (B, T, S, dv), copied block by block below
         dq = out.new_empty(B, T, S, d)
         for i, a in enumerate(range(0, T, ctx.block)):
             b = min(a + ctx.block, T)
             n = b - a
-            dp = torch.bmm(g[:, a:b].view(B, n * S, dv), v[:, :b].transpose(1, 2))
-            dp.sub_(delta[:, a:b].view(B, n * S, 1)).mul_(ctx.weights[i])
+            gb = g[:, a:b].reshape(B, n * S, dv)
+            delta = torch.linalg.vecdot(gb, out[:, a:b].view(B, n * S, dv)).unsqueeze(-1)  # dout_t . out_t
+            dp = torch.bmm(gb, v[:, :b].transpose(1, 2))
+            dp.sub_(delta).mul_(ctx.weights[i])
             torch.bmm(dp, x[:, :b], out=dq[:, a:b].view(B, n * S, d))
         dW = (x.reshape(B * T, d).T @ dq.view(B * T, S * d)).mul_(ctx.scale)  # (d, S d)
-        return None, dW.view(d, S, d).transpose(0, 1), None, None, None
+        return None, dW.view(d, S, d).transpose(0, 1), None, None, None, None
 
 
-def causal_bilinear(x: torch.Tensor, W: torch.Tensor, v: torch.Tensor, scale: float, block: int = BLOCK) -> torch.Tensor:
+def causal_bilinear(x: torch.Tensor, W: torch.Tensor, v: torch.Tensor, scale: float, block: int = BLOCK,
+                    residual: torch.Tensor | None = None) -> torch.Tensor:
     """Causal attention with scores scale x_t^T W_s x_s' (keys x) and values v: (S, B, T, dv).
 
     x (B, T, d) and v (B, T, dv) are shared by the slices and get no gradient; W (S, d, d) does.
+    ``residual`` (B, T, dv), if given and without gradient, is added to every slice's output.
     """
+    if residual is not None and (residual.requires_grad or residual.shape != v.shape):
+        raise ValueError(f"residual must have the values' shape {tuple(v.shape)} and no gradient; got "
+                         f"{tuple(residual.shape)}, requires_grad={residual.requires_grad}.")
     if x.requires_grad or v.requires_grad:
         raise ValueError("causal_bilinear gives no gradient to x or v; pass tensors that do not require one "
                          "(or use scaled_dot_product_attention).")
     if x.ndim != 3 or v.ndim != 3 or W.ndim != 3 or W.shape[1:] != (x.shape[-1], x.shape[-1]):
         raise ValueError(f"causal_bilinear needs x (B, T, d), W (S, d, d), v (B, T, dv); got {tuple(x.shape)}, "
                          f"{tuple(W.shape)}, {tuple(v.shape)}.")
-    return _CausalBilinear.apply(x, W, v, scale, block)
+    return _CausalBilinear.apply(x, W, v, scale, block, residual)
 
 
 class _MaskedSharedKV(torch.autograd.Function):

@@ -194,7 +194,7 @@ def _layer1(net: Network, params: dict[str, torch.Tensor], x: torch.Tensor) -> t
     v = x @ (net.W_O1 @ net.W_V1).T
     if x.device.type == "cpu" and not (x.requires_grad or v.requires_grad):
         # keys and values are frozen: the hand-written pass forms only W_K1's gradient (see models.attention)
-        return x + attention.causal_bilinear(x[0], params["W_K1"], v[0], 1.0 / math.sqrt(x.shape[-1]))
+        return attention.causal_bilinear(x[0], params["W_K1"], v[0], 1.0 / math.sqrt(x.shape[-1]), residual=x[0])
     return x + _attend(x @ params["W_K1"].unsqueeze(1), x, v)
 
 
@@ -232,8 +232,13 @@ def _loss_features(net: Network, params: dict[str, torch.Tensor], batch: inducti
     """
     h1 = _layer1(net, params, _embed(net, batch.tokens))  # (S1, B, T, d)
     index, valid = _queries(batch.mask)  # (B, Q)
-    B, T, d = h1.shape[1], h1.shape[2], h1.shape[3]
-    q = h1.gather(2, index[None, :, :, None].expand(h1.shape[0], B, index.shape[1], d))  # (S1, B, Q, d)
+    S1, B, T, d = h1.shape
+    Q = index.shape[1]
+    # Rows of h1 flattened to (S1, B T, d): whole rows are copied (index_select, and index_add
+    # backward), about 1.5x faster than an elementwise gather and its scatter.
+    rows = h1.reshape(S1, B * T, d)
+    at = (torch.arange(B, device=h1.device).unsqueeze(1) * T + index).reshape(-1)  # (B Q) query rows
+    q = rows.index_select(1, at).view(S1, B, Q, d)
     allowed = torch.arange(T, device=h1.device) <= index.unsqueeze(-1)  # (B, Q, T): key s <= query t
     # As in layer 1, the products with W_K2 and W_V2 are moved to the Q query positions: the score
     # h_t^T W_K2 h_s is (h_t^T W_K2) . h_s, and A (h W_V2^T) = (A h) W_V2^T, so no (S, B, T, d)
@@ -247,7 +252,9 @@ def _loss_features(net: Network, params: dict[str, torch.Tensor], batch: inducti
         q2, k = (a.expand(*lead, *a.shape[-2:]) for a in (q2, h1))
         f = F.scaled_dot_product_attention(q2, k, k, attn_mask=allowed, scale=1.0 / math.sqrt(d))
     f = f @ net.W_V2.T  # (S, B, Q, d)
-    return q[:, valid], f[:, valid]
+    # the loss positions, in batch.mask's order: sequence by sequence, positions ascending (as packed by _queries)
+    loss = valid.reshape(-1).nonzero().squeeze(1)
+    return rows.index_select(1, at[loss]), f.reshape(f.shape[0], B * Q, d).index_select(1, loss)
 
 
 def forward(net: Network, params: dict, tokens) -> torch.Tensor:
