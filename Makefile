@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   create .venv, install, build the HTML book (warnings are errors)
-#   make test   create .venv, install, run unit tests, every chapter under nbval, the book
+#   make test   create .venv, install, run unit tests and every chapter under nbval (in parallel,
+#               one worker per core: pyproject.toml), the book
 #               build, and the real-browser test of the built book (headless Chromium)
 # Other targets:
 #   make notebooks         every chapter as .ipynb with an install cell, under notebooks/ (for Colab;
@@ -40,8 +41,9 @@ chapters: $(STAMP)
 	$(BIN)/python -m pytest book
 
 # Loads every page of _build/html in headless Chromium; screenshots go to _build/screens/.
+# Serial (-n 0), as is notebook-check: one browser or kernel at a time, as before the parallel unit tests.
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser_check.py
+	$(BIN)/python -m pytest -n 0 tests/browser_check.py
 
 # Not part of `make test`: it runs the unit tests once per mutant (minutes).
 mutants: $(STAMP)
@@ -51,7 +53,7 @@ notebooks: $(STAMP)
 	$(BIN)/python -m assocmem notebooks --toc _toc.yml --out notebooks --build _build
 
 notebook-check: $(STAMP)
-	$(BIN)/python -m pytest tests/notebook_check.py
+	$(BIN)/python -m pytest -n 0 tests/notebook_check.py
 
 figures: $(STAMP)
 	$(BIN)/python -m assocmem figures --tier $(TIER) --out figures

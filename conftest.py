@@ -5,13 +5,20 @@ each ``py:percent`` chapter instead, so there is no conversion step and no
 generated file to keep in sync. Options come from pyproject.toml
 (``--nbval-lax --nbval-current-env``): every cell must run without error, and
 the claims are the ``assert`` statements in the chapters.
+
+The tests run on parallel workers (pytest-xdist, ``-n auto --dist loadgroup`` in
+pyproject.toml): every cell of one chapter is put in one group, so that a chapter runs
+on one worker, in one kernel, cell after cell; and each worker (with the kernels it starts)
+computes on one thread, so that the workers do not oversubscribe the cores.
 """
 
+import os
 from pathlib import Path
 from unittest import mock
 
 import jupytext
 import nbval.plugin
+import pytest
 
 from assocmem import toc
 
@@ -53,3 +60,43 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
     if _is_chapter(module_path):
         return NotAModule.from_parent(parent, path=module_path)
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Put every cell of a chapter in the chapter's xdist group; then give each grouped item
+    the ``@group`` suffix of its node id that ``--dist loadgroup`` schedules by.
+
+    pytest-xdist 3.8 adds that suffix by assigning ``item._nodeid``, which pytest 9.2 no longer
+    reads (its node ids are structured: pytest-dev/pytest-xdist#1386): the groups would be
+    silently ignored and a chapter's cells spread over the workers. The second half sets the
+    same id through pytest's own parser, and does nothing where xdist's suffix is already there.
+    """
+    for item in items:
+        if isinstance(item, nbval.plugin.IPyNbCell):
+            item.add_marker(pytest.mark.xdist_group(Path(item.path).resolve().relative_to(ROOT).as_posix()))
+    result = yield  # xdist's own hook (and the deselection by -k and -m) run here
+    if getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                     for mark in item.iter_markers("xdist_group")}
+            suffix = "@" + "_".join(sorted(names))
+            if names and not item.nodeid.endswith(suffix):
+                item._id = NodeId.parse(item.nodeid + suffix)
+    return result
+
+
+#: one thread per worker: with as many workers as cores, a second thread per process only
+#: oversubscribes them (torch's idle threads spin). The unit tests also set torch's count
+#: (tests/conftest.py); the variables reach the libraries a worker or its kernels load.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist
+def pytest_xdist_setupnodes(config, specs):
+    for spec in specs:
+        for name in THREAD_VARIABLES:
+            if name not in os.environ:
+                spec.env.setdefault(name, "1")

@@ -45,7 +45,10 @@ def test_figures_cli_writes_an_index(tmp_path):
     assert index["tier"] == "ci" and [f["name"] for f in index["figures"]] == [name]
 
 
-@pytest.mark.parametrize("name", sorted(gallery.entries()))
+# One xdist group per chapter: a chapter's figures (and its widget tests, tests/viz) run on one worker,
+# where the chapter module's caches serve the runs they share (CONTRIBUTING.md, "Running the tests").
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xdist_group(entry.chapter))
+                                  for name, entry in gallery.entries().items()])
 def test_each_registered_figure_builds_labelled_and_opaque(name, tmp_path):
     entry = gallery.entries()[name]
     assert entry.alt.strip(), f"figure {name} has no alt text"

@@ -101,7 +101,9 @@ def test_every_chapter_module_with_a_widget_registers_it():
             assert loaded.widget in registered, f"{module.name}.widget is not registered with gallery.register_widget"
 
 
-@pytest.mark.parametrize("name", [n for n in gallery.widgets() if n != "induction-step-size"])
+# grouped by chapter with the chapter's figure tests (tests/test_cli.py), which share its cached runs
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group(e.chapter))
+                                  for n, e in gallery.widget_entries().items() if n != "induction-step-size"])
 def test_each_widget_builds_with_defaults(name):
     built = gallery.widgets()[name]()
     assert isinstance(built, ipywidgets.Widget)

@@ -37,6 +37,9 @@ MOVES = {
 #: widgets still redrawn by ``draw`` alone (no ``update`` yet): they switch precomputed results
 NO_UPDATE = {"energy-transformer-steps", "spherical-codes"}
 
+#: widget name -> its chapter, the xdist group of its tests
+CHAPTERS = {name: entry.chapter for name, entry in gallery.widget_entries().items()}
+
 
 @functools.cache
 def _widget(name):
@@ -73,7 +76,9 @@ def test_every_widget_has_moves():
     assert set(MOVES) >= set(gallery.widgets()) - NO_UPDATE
 
 
-@pytest.mark.parametrize("name, index", [(n, i) for n, moves in MOVES.items() for i in range(len(moves))])
+# grouped by chapter with the chapter's figure tests (tests/test_cli.py), which share its cached runs
+@pytest.mark.parametrize("name, index", [pytest.param(n, i, marks=pytest.mark.xdist_group(CHAPTERS.get(n, n)))
+                                         for n, moves in MOVES.items() for i in range(len(moves))])
 def test_update_gives_the_figure_draw_gives(name, index):
     widget = _widget(name)
     assert widget.frame.update is not None, f"{name} has no update function"
