@@ -47,7 +47,7 @@ def run_b(index: int, threads: int, every: int, record, out: dict) -> dict:
     data = T.batches(law, setting["batch_size"], setting["seq_len"], setting["steps"], seed + 1)
     out.update({"setting": {k: v for k, v in setting.items() if k != "trainable"}, "step_size": eta.tolist(), "log": []})
     start = time.perf_counter()
-    with tiers.threads(threads), tiers.flush_denormal():
+    with tiers.threads(threads), tiers.flush_denormal(), tiers.reuse_freed_memory():
         for t in range(setting["steps"] + 1):
             if t % every == 0 or t == setting["steps"]:
                 with torch.no_grad():

@@ -11,7 +11,10 @@ step (forward, backward, update; data generation excluded) of
   gradient formed and layer 2 for the loss positions' queries only (``assocmem.models.attention``
   on the CPU, ``scaled_dot_product_attention`` on CUDA),
 
-and their ratio. Both compute the same loss (checked here at every size: the float32 loss matches
+each also inside ``tiers.reuse_freed_memory`` (as ``train`` runs its steps: glibc's allocator keeps
+freed memory and serves the next step's large tensors from it, instead of a fresh mmap and its
+page faults per tensor per step), and the ratio of the reference, as it ran, to the fused step as
+``train`` runs it. Both compute the same loss (checked here at every size: the float32 loss matches
 the float64 reference to 1e-4 relative). Threads: the CI sizes on one thread, as ``train`` uses them
 at the CI tier; the paper sizes on every thread torch has. The GPU row appears when PyTorch sees one.
 
@@ -80,11 +83,14 @@ def _setup(setting: dict, dtype, device: str, seed: int = 0):
     return net, params, eta, batch
 
 
-def seconds_per_step(step, setting: dict, dtype, device: str, repeats: int) -> tuple[float, torch.Tensor]:
-    """Best of ``repeats`` timed steps (after the untimed step from zero); returns seconds and the first timed loss."""
-    net, params, eta, batch = _setup(setting, dtype, device)
+def seconds_per_step(step, setting: dict, dtype, device: str, repeats: int, reuse: bool = False) -> tuple[float, torch.Tensor]:
+    """Best of ``repeats`` timed steps (after the untimed step from zero); returns seconds and the first timed loss.
+
+    ``reuse``: inside ``tiers.reuse_freed_memory`` (setup included, as in ``train``).
+    """
     best, first = float("inf"), None
-    with tiers.flush_denormal():
+    with tiers.flush_denormal(), tiers.reuse_freed_memory(reuse):
+        net, params, eta, batch = _setup(setting, dtype, device)
         for _ in range(repeats):
             if device == "cuda":
                 torch.cuda.synchronize()
@@ -97,19 +103,28 @@ def seconds_per_step(step, setting: dict, dtype, device: str, repeats: int) -> t
     return best, first
 
 
+HEADER = (f"{'size':<16} {'':<28} {'device':<20} {'reference':>10} {'+ reuse':>10} {'fused':>10} {'+ reuse':>10}"
+          f"   ratio (reference / fused + reuse)")
+
+
 def compare(label: str, setting: dict, threads: int | None, device: str = "cpu", repeats: int = 3, reference: bool = True) -> None:
+    """One row: seconds per step of the reference and the fused step, each without and with freed memory reused."""
     with tiers.threads(threads):
         fused, loss32 = seconds_per_step(T.sgd_step, setting, torch.float32, device, repeats)
+        reused, _ = seconds_per_step(T.sgd_step, setting, torch.float32, device, repeats, reuse=True)
         size = f"d={setting['dim']} T={setting['seq_len']} B={setting['batch_size']} S={len(setting['step_size'])}"
         where = f"{device}, {torch.get_num_threads()} thread(s)" if device == "cpu" else device
         if not reference:
-            print(f"{label:<16} {size:<28} {where:<20} {'':>12} {fused:>10.4f} s")
+            print(f"{label:<16} {size:<28} {where:<20} {'':>10} {'':>10} {fused:>8.4f} s {reused:>8.4f} s")
             return
-        old, loss64 = seconds_per_step(reference_step, setting, torch.float64, device, max(1, repeats if fused < 1 else 1))
+        old_repeats = max(1, repeats if fused < 1 else 1)
+        old, loss64 = seconds_per_step(reference_step, setting, torch.float64, device, old_repeats)
+        old_reused, _ = seconds_per_step(reference_step, setting, torch.float64, device, old_repeats, reuse=True)
     gap = ((loss32.double() - loss64) / loss64).abs().max().item()
     if gap > 1e-4:
         raise AssertionError(f"{label}: the fused float32 loss differs from the float64 reference by {gap:.1e} (relative)")
-    print(f"{label:<16} {size:<28} {where:<20} {old:>10.4f} s {fused:>10.4f} s   x{old / fused:5.1f}")
+    print(f"{label:<16} {size:<28} {where:<20} {old:>8.4f} s {old_reused:>8.4f} s {fused:>8.4f} s {reused:>8.4f} s"
+          f"   x{old / reused:5.1f}")
 
 
 def main() -> None:
@@ -117,7 +132,7 @@ def main() -> None:
     parser.add_argument("--ci-only", action="store_true", help="only the CI-tier sizes")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads available")
-    print(f"{'size':<16} {'':<28} {'device':<20} {'reference':>12} {'fused':>12}   ratio")
+    print(HEADER)
     for exp in ("a", "b"):
         compare(f"CI tier ({exp})", T.settings(exp, "ci")[0], threads=1)
     if not args.ci_only:

@@ -46,3 +46,58 @@ def test_flush_denormal_is_scoped():
         with tiers.flush_denormal():
             raise RuntimeError("inside")
     assert (tiny * 1).item() != 0.0, "flush-denormal leaked out of a block that raised"
+
+
+class _MallInfo2(__import__("ctypes").Structure):
+    _fields_ = [(name, __import__("ctypes").c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _mapped_blocks():
+    """glibc's count of blocks held in their own mmap (mallinfo2().hblks)."""
+    libc = tiers._glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        pytest.skip("needs glibc >= 2.33 (mallinfo2)")
+    libc.mallinfo2.restype = _MallInfo2
+    return libc.mallinfo2().hblks
+
+
+def _large_tensor_maps():
+    """Whether a fresh 64 MiB tensor is held in its own mmap (True) or comes from the heap."""
+    before = _mapped_blocks()
+    x = torch.empty(16 * 2**20)  # 64 MiB of float32, above glibc's largest mmap threshold
+    mapped = _mapped_blocks() > before
+    del x
+    return mapped
+
+
+def test_reuse_freed_memory_serves_large_tensors_from_the_heap_inside_the_block_only():
+    assert _large_tensor_maps(), "outside the block a 64 MiB tensor should get its own mmap"
+    with tiers.reuse_freed_memory():
+        assert not _large_tensor_maps()
+        with tiers.reuse_freed_memory():  # a nested block acts once: leaving it keeps the outer one's setting
+            pass
+        assert not _large_tensor_maps(), "leaving a nested block ended the outer one"
+    assert _large_tensor_maps(), "reuse_freed_memory leaked out of the block"
+    with pytest.raises(RuntimeError):
+        with tiers.reuse_freed_memory():
+            raise RuntimeError("inside")
+    assert _large_tensor_maps(), "reuse_freed_memory leaked out of a block that raised"
+    with tiers.reuse_freed_memory(enabled=False):
+        assert _large_tensor_maps()
+
+
+def _resident_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * __import__("os").sysconf("SC_PAGE_SIZE")
+
+
+def test_reuse_freed_memory_keeps_freed_memory_inside_and_returns_it_on_exit():
+    if tiers._glibc() is None or not __import__("os").path.exists("/proc/self/statm"):
+        pytest.skip("needs glibc and /proc (Linux)")
+    with tiers.reuse_freed_memory():
+        x = torch.ones(64 * 2**20)  # 256 MiB from the heap, touched
+        del x
+        kept = _resident_bytes()
+    returned = kept - _resident_bytes()
+    assert returned > 200 * 2**20, f"only {returned / 2**20:.0f} MiB of the freed 256 MiB went back to the system on exit"

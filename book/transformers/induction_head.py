@@ -462,7 +462,9 @@ glue("paper_speedup", recorded["speedup"], display=False)
 # {glue:text}`paper_batch` sequences, the authors' step sizes and {glue:text}`paper_steps` steps.
 # Training runs on a GPU when PyTorch sees one. The model is float32; on the CPU both attentions have
 # hand-written backward passes that form only the gradients the memories need (`assocmem.models.attention`),
-# on a GPU they go through PyTorch's fused `scaled_dot_product_attention`. `benchmarks/transformer.py`
+# on a GPU they go through PyTorch's fused `scaled_dot_product_attention`. During training the memory
+# freed after each step is kept for the next (`assocmem.tiers.reuse_freed_memory`): at the paper sizes the
+# step's large tensors otherwise cost a page fault per 4 KiB each time they are made. `benchmarks/transformer.py`
 # prints the step time next to the float64 implementation it replaced ({glue:text}`paper_speedup`). One run of the paper tier, seed 0,
 # by `benchmarks/paper_tier.py`, measured on {glue:text}`paper_date`, on a 2-core CPU:
 # {glue:text}`paper_summary`

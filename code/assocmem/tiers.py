@@ -7,6 +7,7 @@ reruns the experiments at the paper's sizes. Choose with the environment variabl
 
 from __future__ import annotations
 
+import ctypes
 import os
 from contextlib import contextmanager
 
@@ -69,4 +70,53 @@ def flush_denormal(enabled: bool = True):
         torch.set_flush_denormal(previous)
 
 
-__all__ = ["current", "device", "threads", "flush_denormal", "VARIABLE", "TIERS"]
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4
+_MMAP_MAX_DEFAULT = 65536
+_KEEP = {"depth": 0}
+
+
+def _glibc():
+    """The process's glibc, or None (macOS, Windows, musl: the block below is then a no-op)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 -- only glibc has it
+        return libc
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+@contextmanager
+def reuse_freed_memory(enabled: bool = True):
+    """Inside the block, glibc's allocator keeps freed memory and serves later tensors from it.
+
+    By default glibc hands every block above 32 MiB to the kernel with its own mmap and returns
+    it at ``free``, so a tensor of that size costs one page fault per 4 KiB page, and the page's
+    zeroing, every time it is made. A training step that creates and frees the same large tensors
+    at every step pays this again and again: at the paper size of the induction head's
+    experiment (b) the step spent about as long in page faults as in arithmetic
+    (``benchmarks/transformer.py``). Inside the block large blocks come from the heap instead
+    (``M_MMAP_MAX = 0``) and freed memory stays there (a trim threshold of 2 GiB), so the next
+    step reuses it. On exit the kept memory goes back to the system (``malloc_trim``) and the
+    options are set to the values glibc's adaptive mode reaches once large blocks have been freed
+    (mmap threshold 32 MiB, trim threshold 64 MiB; glibc's adaptation stays off afterwards, as
+    after any ``mallopt``). Nested blocks act once, at the outermost. A no-op where the C library
+    is not glibc.
+    """
+    libc = _glibc() if enabled and _KEEP["depth"] == 0 else None
+    if libc is not None:
+        libc.mallopt(_M_MMAP_MAX, 0)
+        libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    _KEEP["depth"] += 1
+    try:
+        yield
+    finally:
+        _KEEP["depth"] -= 1
+        if libc is not None:
+            libc.mallopt(_M_MMAP_MAX, _MMAP_MAX_DEFAULT)
+            libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+            libc.mallopt(_M_TRIM_THRESHOLD, 64 * 2**20)
+            libc.malloc_trim(0)
+
+
+__all__ = ["current", "device", "threads", "flush_denormal", "reuse_freed_memory", "VARIABLE", "TIERS"]

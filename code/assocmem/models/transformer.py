@@ -25,8 +25,10 @@ CPU, layer 1 goes through ``models.attention.causal_bilinear`` (causal blocks, o
 gradient formed, since its keys and values are frozen) and layer 2 through
 ``models.attention.masked_shared_kv`` for the loss positions' queries only; on CUDA both go
 through PyTorch's fused ``scaled_dot_product_attention``. The frozen random draws are the same
-in both precisions (drawn in float64, then cast). The CI tier runs on the CPU, the paper tier on
-CUDA when present.
+in both precisions (drawn in float64, then cast). ``train`` runs its steps inside
+``tiers.reuse_freed_memory``, so that the step's large tensors reuse the memory freed by the
+previous step instead of being page-faulted afresh (at the paper size of (b) that cost about as
+much as the arithmetic). The CI tier runs on the CPU, the paper tier on CUDA when present.
 """
 
 from __future__ import annotations
@@ -533,8 +535,10 @@ def train(
     if threads is None and device.type == "cpu" and tiers.current() == "ci":
         threads = 1  # small matrices at the CI tier: see tiers.threads
     # Scoped: flushing denormals speeds up the long causal softmaxes without changing the
-    # caller's floating-point mode after training (see tiers.flush_denormal).
-    with tiers.threads(threads), tiers.flush_denormal():
+    # caller's floating-point mode after training (see tiers.flush_denormal); reusing freed memory
+    # spares the page faults of the step's large tensors, made and freed at every step (about as
+    # long as the arithmetic at the paper size of (b): see tiers.reuse_freed_memory).
+    with tiers.threads(threads), tiers.flush_denormal(), tiers.reuse_freed_memory():
         return _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every,
                       eval_size, device, show, dtype, probe_size)
 
