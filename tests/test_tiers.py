@@ -1,3 +1,6 @@
+import ctypes
+import os
+
 import pytest
 import torch
 
@@ -48,8 +51,8 @@ def test_flush_denormal_is_scoped():
     assert (tiny * 1).item() != 0.0, "flush-denormal leaked out of a block that raised"
 
 
-class _MallInfo2(__import__("ctypes").Structure):
-    _fields_ = [(name, __import__("ctypes").c_size_t) for name in
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
                 ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
 
 
@@ -95,11 +98,11 @@ def test_reuse_freed_memory_serves_large_tensors_from_the_heap_inside_the_block_
 
 def _resident_bytes():
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * __import__("os").sysconf("SC_PAGE_SIZE")
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def test_reuse_freed_memory_keeps_freed_memory_inside_and_returns_it_on_exit():
-    if tiers._glibc() is None or not __import__("os").path.exists("/proc/self/statm"):
+    if tiers._glibc() is None or not os.path.exists("/proc/self/statm"):
         pytest.skip("needs glibc and /proc (Linux)")
     with tiers.reuse_freed_memory():
         x = torch.ones(64 * 2**20)  # 256 MiB from the heap, touched

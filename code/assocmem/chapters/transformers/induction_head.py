@@ -17,8 +17,8 @@ from ...viz.widgets import figure_widget
 CHAPTER = "transformers/induction_head"
 SEEDS = (0, 1, 2)
 
-# One run of the paper tier (seed 0) by benchmarks/paper_tier.py on the project's 2-core CPU machine, shared
-# with other jobs while it ran; the page quotes it, benchmarks/README.md gives the details.
+# One run of the paper tier (seed 0) by benchmarks/paper_tier.py on the project's 2-core CPU machine (nearly
+# idle while it ran); the page quotes it, benchmarks/README.md gives the details.
 PAPER_TIER_RECORD = {
     "date": "2026-12-02",
     "speedup": "on the 2-core CPU, ×14.8 and ×16.3 in two runs at the paper size of (b) on a nearly idle machine "
