@@ -16,7 +16,6 @@ import time
 
 import torch
 
-from assocmem import tiers
 from assocmem import transformer as T
 from assocmem.tasks import induction as induction_data
 
@@ -47,7 +46,7 @@ def run_b(index: int, threads: int, every: int, record, out: dict) -> dict:
     data = T.batches(law, setting["batch_size"], setting["seq_len"], setting["steps"], seed + 1)
     out.update({"setting": {k: v for k, v in setting.items() if k != "trainable"}, "step_size": eta.tolist(), "log": []})
     start = time.perf_counter()
-    with tiers.threads(threads), tiers.flush_denormal(), tiers.reuse_freed_memory():
+    with T.step_settings(threads):  # as train runs its steps
         for t in range(setting["steps"] + 1):
             if t % every == 0 or t == setting["steps"]:
                 with torch.no_grad():

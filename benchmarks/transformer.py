@@ -86,10 +86,11 @@ def _setup(setting: dict, dtype, device: str, seed: int = 0):
 def seconds_per_step(step, setting: dict, dtype, device: str, repeats: int, reuse: bool = False) -> tuple[float, torch.Tensor]:
     """Best of ``repeats`` timed steps (after the untimed step from zero); returns seconds and the first timed loss.
 
-    ``reuse``: inside ``tiers.reuse_freed_memory`` (setup included, as in ``train``).
+    ``reuse``: with freed memory reused (``tiers.reuse_freed_memory``); the block is ``train``'s own
+    ``step_settings``, setup included, with the thread count left to the caller.
     """
     best, first = float("inf"), None
-    with tiers.flush_denormal(), tiers.reuse_freed_memory(reuse):
+    with T.step_settings(None, reuse_memory=reuse):
         net, params, eta, batch = _setup(setting, dtype, device)
         for _ in range(repeats):
             if device == "cuda":

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -481,6 +482,20 @@ class TransformerRun:
         return self.step_sizes
 
 
+@contextmanager
+def step_settings(threads: int | None = None, reuse_memory: bool = True):
+    """The process settings ``train`` runs its steps under, for the block only (nothing outlives it).
+
+    ``threads`` intra-op threads (``None``: unchanged; see ``tiers.threads``); denormals flushed,
+    which speeds up the long causal softmaxes (``tiers.flush_denormal``); and, with
+    ``reuse_memory``, freed memory kept for the next step, which spares the page faults of the
+    step's large tensors, made and freed at every step (about as long as the arithmetic at the
+    paper size of (b): ``tiers.reuse_freed_memory``). ``benchmarks/`` time steps under the same block.
+    """
+    with tiers.threads(threads), tiers.flush_denormal(), tiers.reuse_freed_memory(reuse_memory):
+        yield
+
+
 def train(
     step_size,
     steps: int,
@@ -534,11 +549,7 @@ def train(
     device = check_device(device)
     if threads is None and device.type == "cpu" and tiers.current() == "ci":
         threads = 1  # small matrices at the CI tier: see tiers.threads
-    # Scoped: flushing denormals speeds up the long causal softmaxes without changing the
-    # caller's floating-point mode after training (see tiers.flush_denormal); reusing freed memory
-    # spares the page faults of the step's large tensors, made and freed at every step (about as
-    # long as the arithmetic at the paper size of (b): see tiers.reuse_freed_memory).
-    with tiers.threads(threads), tiers.flush_denormal(), tiers.reuse_freed_memory():
+    with step_settings(threads):
         return _train(eta, steps, trainable, dim, seq_len, batch_size, vocab_size, num_triggers, init, seed, log_every,
                       eval_size, device, show, dtype, probe_size)
 
@@ -685,6 +696,7 @@ __all__ = [
     "swap_quartet",
     "probe_margins",
     "sgd_step",
+    "step_settings",
     "init_params",
     "batches",
     "TransformerRun",
