@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat
+from IPython.core import pylabtools
 
 from assocmem.sphinxext import markdown
 import pytest
@@ -49,7 +51,7 @@ def test_figures_cli_writes_an_index(tmp_path):
 # where the chapter module's caches serve the runs they share (CONTRIBUTING.md, "Running the tests").
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xdist_group(entry.chapter))
                                   for name, entry in gallery.entries().items()])
-def test_each_registered_figure_builds_labelled_and_opaque(name, tmp_path):
+def test_each_registered_figure_builds_labelled_and_opaque(name):
     entry = gallery.entries()[name]
     assert entry.alt.strip(), f"figure {name} has no alt text"
     built = entry.make("ci")
@@ -58,12 +60,28 @@ def test_each_registered_figure_builds_labelled_and_opaque(name, tmp_path):
         for axes in cli._axes_labels(fig):
             if not axes["colorbar"]:
                 assert axes["labelled_x"] and axes["labelled_y"], f"figure {name} {part}: unlabelled axes {axes}"
-        path = tmp_path / f"{name}-{part}.png"
-        fig.savefig(path, facecolor="white", dpi=60)
+        image = rendered_as_in_a_chapter(fig)
         plt.close(fig)
-        image = matplotlib.image.imread(path)
         assert image.shape[0] > 100 and image.shape[1] > 100
-        assert image.ndim == 2 or image.shape[2] < 4 or image[..., 3].min() > 0.99, "figure background is not opaque"
+        assert image.ndim == 2 or image.shape[2] < 4 or image[..., 3].min() > 0.99, f"figure {name} {part}: background is not opaque"
+
+
+def rendered_as_in_a_chapter(fig, dpi: int = 60):
+    """``fig`` as pixels, drawn as a chapter's cell draws it: IPython's inline PNG, with the figure's own face
+    and edge colours (not a white face forced on it). Low resolution and no tight bounding box (a second
+    layout pass that leaves the colours as they are) keep the test fast."""
+    return matplotlib.image.imread(io.BytesIO(pylabtools.print_figure(fig, fmt="png", dpi=dpi, bbox_inches=None)))
+
+
+@pytest.mark.parametrize("spoil", [lambda fig: fig.set_facecolor("none"), lambda fig: fig.patch.set_alpha(0.0)],
+                         ids=["face-none", "face-alpha-0"])
+def test_the_opacity_check_sees_a_transparent_figure(spoil):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    assert rendered_as_in_a_chapter(fig)[..., 3].min() > 0.99
+    spoil(fig)
+    assert rendered_as_in_a_chapter(fig)[..., 3].min() < 0.01
+    plt.close(fig)
 
 
 def test_unknown_figure_name_lists_the_registered_names(tmp_path, capsys):
